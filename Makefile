@@ -1,0 +1,49 @@
+# Bulwark build and test entry points. Run `make help` for the list.
+
+GO         ?= go
+WASM       := build/bulwark.wasm
+SDK_MODULE := github.com/tetratelabs/proxy-wasm-go-sdk
+SDK_COPY   := build/sdk
+LISTEN     ?= 127.0.0.1:8080
+CONFIG     ?= examples/quickstart.json
+
+.PHONY: help build run test test.unit test.e2e bench fuzz vet check clean
+
+help: ## Show the targets
+	@grep -E '^[a-z.]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+# The SDK binds the ABI only under TinyGo. This copies the SDK module from the
+# module cache (go mod download verifies it against go.sum), adds the project's
+# binding files to its internal package and builds against the copy through a
+# generated go.work, so nothing of the SDK is committed.
+build: ## Build build/bulwark.wasm with the standard Go toolchain
+	@mkdir -p build
+	@$(GO) mod download $(SDK_MODULE)
+	@rm -rf $(SDK_COPY) && mkdir -p $(SDK_COPY)
+	@cp -R "$$($(GO) list -m -f '{{.Dir}}' $(SDK_MODULE))/." $(SDK_COPY)
+	@chmod -R u+w $(SDK_COPY)
+	@cp plugin/_sdkabi/*.go $(SDK_COPY)/proxywasm/internal/
+	@printf 'go 1.26\n\nuse ..\n\nreplace %s => ./sdk\n' "$(SDK_MODULE)" > build/go.work
+	GOWORK=$(CURDIR)/build/go.work GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $(WASM) ./plugin
+	@ls -l $(WASM) | awk '{print "built " $$NF " (" $$5 " bytes)"}'
+
+run: build ## Build the filter and serve it on 127.0.0.1:8080 with examples/quickstart.json
+	$(GO) run ./cmd/bulwark serve -config $(CONFIG) -listen $(LISTEN)
+
+test: build vet ## Build the filter and run every test (unit, proxytest, end to end)
+	$(GO) test -count=1 ./...
+
+test.unit: ## Run the native tests only (no wasm build)
+	$(GO) test -count=1 ./filter/... ./plugin/...
+
+bench: build ## Run the benchmarks of BENCHMARKS.md
+	$(GO) test -run '^$$' -bench . -benchmem ./testing/... ./filter/...
+
+vet: ## Run go vet
+	$(GO) vet ./...
+
+check: vet test ## Format, vet and test; fails on unformatted files
+	@test -z "$$(gofmt -l . | grep -v '^build/')" || (gofmt -l . | grep -v '^build/'; exit 1)
+
+clean: ## Remove build outputs
+	rm -rf build

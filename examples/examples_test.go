@@ -1,0 +1,29 @@
+// Package examples holds example plugin configurations; its test validates
+// each one with the plugin's parser.
+package examples
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/bulwark-dev/bulwark/filter/config"
+)
+
+func TestExamplesValidate(t *testing.T) {
+	files, err := filepath.Glob("*.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+
+	for _, file := range files {
+		t.Run(file, func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			require.NoError(t, err)
+
+			_, err = config.Parse(data)
+			require.NoError(t, err)
+		})
+	}
+}

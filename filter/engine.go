@@ -1,0 +1,285 @@
+package filter
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+	"time"
+
+	"github.com/bulwark-dev/bulwark/filter/apikey"
+	"github.com/bulwark-dev/bulwark/filter/config"
+	"github.com/bulwark-dev/bulwark/filter/route"
+)
+
+// Request holds the parts of a request that Check reads.
+type Request struct {
+	// Method is the :method pseudo-header.
+	Method string
+
+	// Path is the raw :path pseudo-header, with its query string.
+	Path string
+
+	// Headers are all request headers as the host gives them: lower-case
+	// names, pseudo-headers included, duplicates possible, in order.
+	Headers [][2]string
+
+	// RequestID is the x-request-id header, if any, for reply bodies.
+	RequestID string
+}
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithClock sets the clock that key validity periods are checked against.
+// The default is time.Now.
+func WithClock(now func() time.Time) Option {
+	return func(e *Engine) {
+		e.now = now
+	}
+}
+
+// Engine decides on requests according to one configuration. It is
+// immutable after New and safe to share read-only.
+type Engine struct {
+	cfg *config.Config
+	now func() time.Time
+
+	// removeIdentity holds only the identity header; its capacity equals
+	// its length, so appending to it always copies.
+	removeIdentity []string
+
+	// setIdentity holds the identity header entry of each key.
+	setIdentity map[*apikey.Key][][2]string
+
+	// removeWithSource holds, for each source that is a whole header, the
+	// identity header and that header: the removals of the common request
+	// whose only credential is in that header. Other entries are nil.
+	removeWithSource [][]string
+
+	missing, invalid, multiple                          *localReply
+	badPath, encodedSlash                               *localReply
+	credentialTooLong, credentialChars, credentialCoded *localReply
+}
+
+// New returns an engine for cfg, which must come from config.Parse. A nil
+// cfg means config.Default(): every request needs a key and none exists.
+func New(cfg *config.Config, opts ...Option) *Engine {
+	if cfg == nil {
+		cfg = config.Default()
+	}
+
+	e := &Engine{
+		cfg:            cfg,
+		now:            time.Now,
+		removeIdentity: []string{cfg.IdentityHeader},
+		setIdentity:    make(map[*apikey.Key][][2]string, cfg.APIKeys.Store.Len()),
+
+		missing:         newLocalReply(401, CodeMissingCredential, MessageMissingCredential, challengeHeaders),
+		invalid:         newLocalReply(401, CodeInvalidCredential, MessageInvalidCredential, challengeHeaders),
+		multiple:        newLocalReply(401, CodeMultipleCredentials, MessageMultipleCredentials, challengeHeaders),
+		badPath:         newLocalReply(400, CodeMalformedRequest, MessageMalformedPath, jsonHeaders),
+		encodedSlash:    newLocalReply(400, CodeMalformedRequest, MessageEncodedSlash, jsonHeaders),
+		credentialChars: newLocalReply(400, CodeMalformedRequest, MessageCredentialCharacters, jsonHeaders),
+		credentialCoded: newLocalReply(400, CodeMalformedRequest, MessageCredentialEncoding, jsonHeaders),
+		credentialTooLong: newLocalReply(400, CodeMalformedRequest,
+			fmt.Sprintf(messageCredentialTooLong, cfg.APIKeys.MaxKeyLength), jsonHeaders),
+	}
+	for _, key := range cfg.APIKeys.Store.Keys() {
+		e.setIdentity[key] = [][2]string{{cfg.IdentityHeader, key.ID}}
+	}
+	e.removeWithSource = make([][]string, len(cfg.APIKeys.Sources))
+	for i, src := range cfg.APIKeys.Sources {
+		if src.Kind == apikey.SourceHeader && src.Scheme == "" {
+			e.removeWithSource[i] = []string{cfg.IdentityHeader, src.Name}
+		}
+	}
+
+	for _, opt := range opts {
+		opt(e)
+	}
+	return e
+}
+
+// FailurePolicy returns what the plugin must do with a request when the
+// filter fails internally, such as on a recovered panic.
+func (e *Engine) FailurePolicy() config.FailurePolicy {
+	return e.cfg.FailurePolicy
+}
+
+// Check decides on one request: it normalises the path, matches a route,
+// and authenticates the API key when the route requires one.
+func (e *Engine) Check(req *Request) Decision {
+	path, query, hasQuery, err := route.SplitTarget(req.Path)
+	normal := path
+	if err == nil {
+		normal, err = route.Normalize(path, e.cfg.PathNormalization)
+	}
+	if err != nil {
+		return e.rejectPath(err, req.RequestID)
+	}
+
+	t := target{path: path, normal: normal, query: query, hasQuery: hasQuery}
+	r := e.cfg.Routes.Match(req.Method, normal)
+	if r.Auth == route.AuthNone {
+		return Decision{
+			Allow:         true,
+			RemoveHeaders: e.removeIdentity,
+			NewPath:       e.newPath(t),
+			Route:         r.Name,
+			Reason:        ReasonPublicRoute,
+		}
+	}
+	return e.checkAPIKey(req, r, t)
+}
+
+// target is the request target split and normalised. queryEdited is set
+// when query differs from the query the client sent.
+type target struct {
+	path, normal, query   string
+	hasQuery, queryEdited bool
+}
+
+func (e *Engine) rejectPath(err error, requestID string) Decision {
+	switch {
+	case errors.Is(err, route.ErrEncodedSlash):
+		return e.encodedSlash.decision(requestID, "", ReasonPathEncodedSlash)
+	case errors.Is(err, route.ErrNotAbsolutePath):
+		return e.badPath.decision(requestID, "", ReasonPathNotAbsolute)
+	case errors.Is(err, route.ErrInvalidCharacter):
+		return e.badPath.decision(requestID, "", ReasonPathInvalidCharacter)
+	case errors.Is(err, route.ErrEncodedControl):
+		return e.badPath.decision(requestID, "", ReasonPathEncodedControl)
+	}
+	return e.badPath.decision(requestID, "", ReasonPathInvalidEncoding)
+}
+
+// checkAPIKey authenticates the request on route r.
+func (e *Engine) checkAPIKey(req *Request, r *route.Route, t target) Decision {
+	keys := &e.cfg.APIKeys
+	ex := apikey.Extract(keys.Sources, req.Headers, t.query)
+
+	switch ex.Outcome {
+	case apikey.OutcomeMissing:
+		return e.missing.decision(req.RequestID, r.Name, ReasonNoCredential)
+	case apikey.OutcomeMultiple:
+		return e.multiple.decision(req.RequestID, r.Name, ReasonDifferentCredentials)
+	case apikey.OutcomeUndecodable:
+		return e.credentialCoded.decision(req.RequestID, r.Name, ReasonCredentialEncoding)
+	}
+
+	credential := ex.Credential
+	if len(credential) > keys.MaxKeyLength {
+		return e.credentialTooLong.decision(req.RequestID, r.Name, ReasonCredentialTooLong)
+	}
+	if !isVisibleASCII(credential) {
+		return e.credentialChars.decision(req.RequestID, r.Name, ReasonCredentialCharacters)
+	}
+
+	key := keys.Store.Lookup(credential)
+	if key == nil {
+		return e.invalid.decision(req.RequestID, r.Name, ReasonUnknownKey)
+	}
+	if status := e.statusOf(key); status != apikey.StatusValid {
+		return e.invalid.decision(req.RequestID, r.Name, invalidKeyReason(status))
+	}
+
+	if !key.HasScopes(r.Scopes) {
+		d := insufficientScope(key.MissingScopes(r.Scopes)).decision(req.RequestID, r.Name, ReasonMissingScope)
+		d.KeyID, d.Tier = key.ID, key.Tier
+		return d
+	}
+	return e.allowKey(req, r, key, ex, t)
+}
+
+// statusOf reads the clock only for keys that have a validity period.
+func (e *Engine) statusOf(key *apikey.Key) apikey.Status {
+	if key.Disabled {
+		return apikey.StatusDisabled
+	}
+	if !key.HasValidityPeriod() {
+		return apikey.StatusValid
+	}
+	return key.StatusAt(e.now())
+}
+
+func invalidKeyReason(status apikey.Status) string {
+	switch status {
+	case apikey.StatusDisabled:
+		return ReasonDisabledKey
+	case apikey.StatusExpired:
+		return ReasonExpiredKey
+	}
+	return ReasonNotYetValidKey
+}
+
+// allowKey builds the decision for an authenticated request: the identity
+// header replaces any client copy, and the credentials are stripped when
+// configured.
+func (e *Engine) allowKey(req *Request, r *route.Route, key *apikey.Key, ex apikey.Extraction, t target) Decision {
+	d := Decision{
+		Allow:         true,
+		RemoveHeaders: e.removeIdentity,
+		SetHeaders:    e.setIdentity[key],
+		Route:         r.Name,
+		KeyID:         key.ID,
+		Tier:          key.Tier,
+		Reason:        ReasonAuthenticated,
+	}
+
+	if e.cfg.APIKeys.StripCredential {
+		e.strip(&d, req, ex, &t)
+	}
+
+	d.NewPath = e.newPath(t)
+	return d
+}
+
+// strip adds to d the mutations that remove the credentials, and records in
+// t a changed query.
+func (e *Engine) strip(d *Decision, req *Request, ex apikey.Extraction, t *target) {
+	if ex.Present&(ex.Present-1) == 0 {
+		source := bits.TrailingZeros32(ex.Present)
+		if source < len(e.removeWithSource) && e.removeWithSource[source] != nil {
+			d.RemoveHeaders = e.removeWithSource[source] // The common case, without allocating.
+			return
+		}
+	}
+
+	m := apikey.Mutations{RemoveHeaders: e.removeIdentity}
+	apikey.StripCredentials(&m, e.cfg.APIKeys.Sources, ex.Present, req.Headers, t.query)
+
+	d.RemoveHeaders = m.RemoveHeaders
+	if len(m.SetHeaders) > 0 {
+		d.SetHeaders = append(m.SetHeaders, d.SetHeaders...)
+	}
+	if m.QueryChanged {
+		t.query, t.queryEdited = m.Query, true
+	}
+}
+
+// newPath returns the :path to send upstream, or "" when it stays as the
+// client sent it.
+func (e *Engine) newPath(t target) string {
+	path := t.path
+	if e.cfg.PathNormalization.ForwardNormalized {
+		path = t.normal
+	}
+
+	switch {
+	case path == t.path && !t.queryEdited:
+		return ""
+	case !t.hasQuery || (t.queryEdited && t.query == ""):
+		return path
+	}
+	return path + "?" + t.query
+}
+
+// isVisibleASCII reports whether every byte of s is in 0x21–0x7E.
+func isVisibleASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/bulwark-dev/bulwark/filter"
+	"github.com/bulwark-dev/bulwark/filter/config"
+)
+
+// Filter-state properties that the filter sets on every request, so that
+// access logs can print the decision, for example with
+// %FILTER_STATE(wasm.bulwark_decision:PLAIN)%. They never hold a secret.
+const (
+	propertyDecision = "bulwark_decision"
+	propertyClientID = "bulwark_client_id"
+)
+
+// httpContext handles one HTTP stream.
+type httpContext struct {
+	types.DefaultHttpContext
+
+	engine *filter.Engine
+}
+
+// OnHttpRequestHeaders authenticates the request and either lets it continue,
+// edited as the decision says, or answers it with a local reply.
+func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (action types.Action) {
+	defer h.recoverRequest(&action)
+
+	headers, err := proxywasm.GetHttpRequestHeaders()
+	if err != nil {
+		// The host always has request headers in this callback; without
+		// them nothing can be verified, so the failure policy decides.
+		proxywasm.LogErrorf("bulwark: reading request headers failed: %v", err)
+		return h.fail("")
+	}
+
+	request := filter.Request{Headers: headers}
+	for _, header := range headers {
+		switch header[0] {
+		case ":method":
+			request.Method = header[1]
+		case ":path":
+			request.Path = header[1]
+		case "x-request-id":
+			request.RequestID = header[1]
+		}
+	}
+
+	decision := h.engine.Check(&request)
+	h.record(&decision)
+	if !decision.Allow {
+		return h.reply(&decision)
+	}
+	return h.forward(&decision)
+}
+
+// forward applies the request edits of an allowed decision.
+func (h *httpContext) forward(decision *filter.Decision) types.Action {
+	for _, name := range decision.RemoveHeaders {
+		if err := proxywasm.RemoveHttpRequestHeader(name); err != nil {
+			proxywasm.LogErrorf("bulwark: removing request header %q failed: %v", name, err)
+			return h.fail("")
+		}
+	}
+	// Every name in SetHeaders was removed above, so adding keeps names
+	// that carry several values, such as authorization with other schemes.
+	for _, header := range decision.SetHeaders {
+		if err := proxywasm.AddHttpRequestHeader(header[0], header[1]); err != nil {
+			proxywasm.LogErrorf("bulwark: setting request header %q failed: %v", header[0], err)
+			return h.fail("")
+		}
+	}
+	if decision.NewPath != "" {
+		if err := proxywasm.ReplaceHttpRequestHeader(":path", decision.NewPath); err != nil {
+			proxywasm.LogErrorf("bulwark: rewriting :path failed: %v", err)
+			return h.fail("")
+		}
+	}
+	return types.ActionContinue
+}
+
+// reply ends the request with the decision's local reply.
+func (h *httpContext) reply(decision *filter.Decision) types.Action {
+	proxywasm.LogDebugf("bulwark: denied status=%d code=%s reason=%s route=%q key_id=%q",
+		decision.Status, decision.Code, decision.Reason, decision.Route, decision.KeyID)
+
+	err := proxywasm.SendHttpResponse(uint32(decision.Status), decision.ReplyHeaders, decision.Body, -1)
+	if err != nil {
+		proxywasm.LogErrorf("bulwark: sending the local reply failed: %v", err)
+	}
+	return types.ActionPause
+}
+
+// record publishes the decision as filter state for access logs.
+func (h *httpContext) record(decision *filter.Decision) {
+	value := "allow"
+	if !decision.Allow {
+		value = "deny:" + decision.Code
+	}
+	if err := proxywasm.SetProperty([]string{propertyDecision}, []byte(value)); err != nil {
+		proxywasm.LogDebugf("bulwark: setting filter state %s failed: %v", propertyDecision, err)
+	}
+	if decision.KeyID == "" {
+		return
+	}
+	if err := proxywasm.SetProperty([]string{propertyClientID}, []byte(decision.KeyID)); err != nil {
+		proxywasm.LogDebugf("bulwark: setting filter state %s failed: %v", propertyClientID, err)
+	}
+}
+
+// fail applies the failure policy to a request that the filter could not
+// process: fail_closed answers 500 JSON, fail_open lets it through.
+func (h *httpContext) fail(requestID string) types.Action {
+	if h.engine != nil && h.engine.FailurePolicy() == config.FailOpen {
+		proxywasm.LogWarn("bulwark: failure_policy is fail_open: letting an unprocessed request through")
+		return types.ActionContinue
+	}
+
+	decision := filter.InternalErrorDecision(requestID)
+	if err := proxywasm.SetProperty([]string{propertyDecision}, []byte("deny:"+decision.Code)); err != nil {
+		proxywasm.LogDebugf("bulwark: setting filter state %s failed: %v", propertyDecision, err)
+	}
+	return h.reply(&decision)
+}
+
+// recoverRequest turns a panic in the request path into the failure policy's
+// answer, so that one bad request never takes down the VM.
+func (h *httpContext) recoverRequest(action *types.Action) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	proxywasm.LogCriticalf("bulwark: recovered panic while processing request headers: %v", v)
+	*action = h.fail("")
+}

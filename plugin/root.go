@@ -1,0 +1,63 @@
+package main
+
+import (
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/bulwark-dev/bulwark/filter"
+	"github.com/bulwark-dev/bulwark/filter/config"
+)
+
+// vmContext creates one pluginContext per plugin configured on the VM.
+type vmContext struct {
+	types.DefaultVMContext
+}
+
+func (*vmContext) NewPluginContext(contextID uint32) types.PluginContext {
+	return &pluginContext{}
+}
+
+// pluginContext owns the compiled configuration of one plugin on one VM.
+type pluginContext struct {
+	types.DefaultPluginContext
+
+	engine *filter.Engine
+}
+
+// OnPluginStart parses and compiles the plugin configuration. A rejected
+// configuration fails the start, so Envoy rejects it instead of serving
+// requests without protection.
+func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
+	defer func() {
+		if v := recover(); v != nil {
+			proxywasm.LogCriticalf("bulwark: configuration rejected: internal error: %v", v)
+			status = types.OnPluginStartStatusFailed
+		}
+	}()
+
+	data, err := proxywasm.GetPluginConfiguration()
+	if err != nil && err != types.ErrorStatusNotFound {
+		proxywasm.LogCriticalf("bulwark: configuration rejected: reading the plugin configuration failed: %v", err)
+		return types.OnPluginStartStatusFailed
+	}
+
+	// Envoy passes no bytes when the plugin has no configuration; that
+	// means every default.
+	if len(data) == 0 {
+		data = []byte("{}")
+	}
+
+	cfg, err := config.Parse(data)
+	if err != nil {
+		proxywasm.LogCriticalf("bulwark: configuration rejected:\n%v", err)
+		return types.OnPluginStartStatusFailed
+	}
+
+	p.engine = filter.New(cfg)
+	proxywasm.LogInfo("bulwark: configuration loaded")
+	return types.OnPluginStartStatusOK
+}
+
+func (p *pluginContext) NewHttpContext(contextID uint32) types.HttpContext {
+	return &httpContext{engine: p.engine}
+}
