@@ -32,7 +32,7 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 	if err != nil {
 		// The host always has request headers in this callback; without
 		// them nothing can be verified, so the failure policy decides.
-		proxywasm.LogErrorf("bulwark: reading request headers failed: %v", err)
+		proxywasm.LogErrorf("reading request headers failed: %v", err)
 		return h.fail("")
 	}
 
@@ -53,42 +53,63 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 	if !decision.Allow {
 		return h.reply(&decision)
 	}
-	return h.forward(&decision)
+	return h.forward(&decision, headers)
 }
 
-// forward applies the request edits of an allowed decision.
-func (h *httpContext) forward(decision *filter.Decision) types.Action {
+// forward applies the request edits of an allowed decision with as few
+// hostcalls as it can: a header the request does not carry is not removed,
+// and a header set to one value is replaced in one call.
+func (h *httpContext) forward(decision *filter.Decision, headers [][2]string) types.Action {
 	for _, name := range decision.RemoveHeaders {
+		if countNames(decision.SetHeaders, name) == 1 || countNames(headers, name) == 0 {
+			continue
+		}
 		if err := proxywasm.RemoveHttpRequestHeader(name); err != nil {
-			proxywasm.LogErrorf("bulwark: removing request header %q failed: %v", name, err)
+			proxywasm.LogErrorf("removing request header %q failed: %v", name, err)
 			return h.fail("")
 		}
 	}
-	// Every name in SetHeaders was removed above, so adding keeps names
-	// that carry several values, such as authorization with other schemes.
+
 	for _, header := range decision.SetHeaders {
-		if err := proxywasm.AddHttpRequestHeader(header[0], header[1]); err != nil {
-			proxywasm.LogErrorf("bulwark: setting request header %q failed: %v", header[0], err)
+		set := proxywasm.AddHttpRequestHeader
+		if countNames(decision.SetHeaders, header[0]) == 1 {
+			set = proxywasm.ReplaceHttpRequestHeader
+		}
+		if err := set(header[0], header[1]); err != nil {
+			proxywasm.LogErrorf("setting request header %q failed: %v", header[0], err)
 			return h.fail("")
 		}
 	}
+
 	if decision.NewPath != "" {
 		if err := proxywasm.ReplaceHttpRequestHeader(":path", decision.NewPath); err != nil {
-			proxywasm.LogErrorf("bulwark: rewriting :path failed: %v", err)
+			proxywasm.LogErrorf("rewriting :path failed: %v", err)
 			return h.fail("")
 		}
 	}
 	return types.ActionContinue
 }
 
+// countNames counts the headers named name; names are lower-case on both
+// sides, as Envoy delivers them and as the filter produces them.
+func countNames(headers [][2]string, name string) int {
+	n := 0
+	for _, header := range headers {
+		if header[0] == name {
+			n++
+		}
+	}
+	return n
+}
+
 // reply ends the request with the decision's local reply.
 func (h *httpContext) reply(decision *filter.Decision) types.Action {
-	proxywasm.LogDebugf("bulwark: denied status=%d code=%s reason=%s route=%q key_id=%q",
+	proxywasm.LogDebugf("denied status=%d code=%s reason=%s route=%q key_id=%q",
 		decision.Status, decision.Code, decision.Reason, decision.Route, decision.KeyID)
 
 	err := proxywasm.SendHttpResponse(uint32(decision.Status), decision.ReplyHeaders, decision.Body, -1)
 	if err != nil {
-		proxywasm.LogErrorf("bulwark: sending the local reply failed: %v", err)
+		proxywasm.LogErrorf("sending the local reply failed: %v", err)
 	}
 	return types.ActionPause
 }
@@ -100,13 +121,13 @@ func (h *httpContext) record(decision *filter.Decision) {
 		value = "deny:" + decision.Code
 	}
 	if err := proxywasm.SetProperty([]string{propertyDecision}, []byte(value)); err != nil {
-		proxywasm.LogDebugf("bulwark: setting filter state %s failed: %v", propertyDecision, err)
+		proxywasm.LogDebugf("setting filter state %s failed: %v", propertyDecision, err)
 	}
 	if decision.KeyID == "" {
 		return
 	}
 	if err := proxywasm.SetProperty([]string{propertyClientID}, []byte(decision.KeyID)); err != nil {
-		proxywasm.LogDebugf("bulwark: setting filter state %s failed: %v", propertyClientID, err)
+		proxywasm.LogDebugf("setting filter state %s failed: %v", propertyClientID, err)
 	}
 }
 
@@ -114,13 +135,13 @@ func (h *httpContext) record(decision *filter.Decision) {
 // process: fail_closed answers 500 JSON, fail_open lets it through.
 func (h *httpContext) fail(requestID string) types.Action {
 	if h.engine != nil && h.engine.FailurePolicy() == config.FailOpen {
-		proxywasm.LogWarn("bulwark: failure_policy is fail_open: letting an unprocessed request through")
+		proxywasm.LogWarn("failure_policy is fail_open: letting an unprocessed request through")
 		return types.ActionContinue
 	}
 
 	decision := filter.InternalErrorDecision(requestID)
 	if err := proxywasm.SetProperty([]string{propertyDecision}, []byte("deny:"+decision.Code)); err != nil {
-		proxywasm.LogDebugf("bulwark: setting filter state %s failed: %v", propertyDecision, err)
+		proxywasm.LogDebugf("setting filter state %s failed: %v", propertyDecision, err)
 	}
 	return h.reply(&decision)
 }
@@ -132,6 +153,6 @@ func (h *httpContext) recoverRequest(action *types.Action) {
 	if v == nil {
 		return
 	}
-	proxywasm.LogCriticalf("bulwark: recovered panic while processing request headers: %v", v)
+	proxywasm.LogCriticalf("recovered panic while processing request headers: %v", v)
 	*action = h.fail("")
 }

@@ -30,14 +30,14 @@ type pluginContext struct {
 func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 	defer func() {
 		if v := recover(); v != nil {
-			proxywasm.LogCriticalf("bulwark: configuration rejected: internal error: %v", v)
+			proxywasm.LogCriticalf("configuration rejected: internal error: %v", v)
 			status = types.OnPluginStartStatusFailed
 		}
 	}()
 
 	data, err := proxywasm.GetPluginConfiguration()
 	if err != nil && err != types.ErrorStatusNotFound {
-		proxywasm.LogCriticalf("bulwark: configuration rejected: reading the plugin configuration failed: %v", err)
+		proxywasm.LogCriticalf("configuration rejected: reading the plugin configuration failed: %v", err)
 		return types.OnPluginStartStatusFailed
 	}
 
@@ -49,12 +49,12 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 
 	cfg, err := config.Parse(data)
 	if err != nil {
-		proxywasm.LogCriticalf("bulwark: configuration rejected:\n%v", err)
+		proxywasm.LogCriticalf("configuration rejected:\n%v", err)
 		return types.OnPluginStartStatusFailed
 	}
 
 	p.engine = filter.New(cfg)
-	proxywasm.LogInfo("bulwark: configuration loaded")
+	proxywasm.LogInfo("configuration loaded")
 	return types.OnPluginStartStatusOK
 }
 

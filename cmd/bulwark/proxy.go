@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/bulwark-dev/bulwark/testing/host"
+)
+
+// proxy is the HTTP handler of bulwark serve: it runs each request through
+// the filter in the host and forwards what the filter allows.
+type proxy struct {
+	host     *host.Host
+	upstream host.Upstream
+	logger   *log.Logger
+}
+
+func newProxy(ctx context.Context, opts serveOptions, logger *log.Logger) (*proxy, error) {
+	wasm, err := os.ReadFile(opts.wasmPath)
+	if err != nil {
+		return nil, fmt.Errorf("reading the filter module failed: %w (run `make build` first)", err)
+	}
+
+	var pluginConfig []byte
+	if opts.configPath != "" {
+		if pluginConfig, err = os.ReadFile(opts.configPath); err != nil {
+			return nil, fmt.Errorf("reading -config failed: %w", err)
+		}
+	}
+
+	upstream := echoUpstream
+	if opts.upstream != "" {
+		base, err := parseHTTPURL(opts.upstream)
+		if err != nil {
+			return nil, fmt.Errorf("invalid -upstream: %v", err)
+		}
+		upstream = forwardTo(base, logger)
+	}
+
+	// runServe has checked the name already.
+	logLevel, _ := parseLogLevel(opts.logLevel)
+
+	h, err := host.New(ctx, wasm, host.Options{
+		LogLevel:     logLevel,
+		Workers:      opts.workers,
+		PluginConfig: pluginConfig,
+		PluginName:   "bulwark",
+		Clusters:     opts.clusters,
+		LogOutput:    logger.Writer(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("loading the filter failed: %w", err)
+	}
+	return &proxy{host: h, upstream: upstream, logger: logger}, nil
+}
+
+// Close stops every worker VM.
+func (p *proxy) Close(ctx context.Context) error {
+	return p.host.Close(ctx)
+}
+
+func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	if err != nil {
+		http.Error(w, "request body too large or unreadable", http.StatusRequestEntityTooLarge)
+		return
+	}
+
+	result, err := p.host.Do(r.Context(), toHostRequest(r, body), p.upstream)
+	if err != nil {
+		p.logger.Printf("%s %s error=%q", r.Method, r.URL.Path, err)
+		http.Error(w, "filter failure", http.StatusBadGateway)
+		return
+	}
+
+	writeResponse(w, result.Response)
+	p.logger.Printf("%s %s status=%d decision=%s client_id=%s worker=%d duration=%s",
+		r.Method, r.URL.Path, result.Response.Status,
+		orDefault(filterState(result, "bulwark_decision"), "-"),
+		orDefault(filterState(result, "bulwark_client_id"), "-"),
+		result.Worker, time.Since(start).Round(time.Microsecond))
+}
+
+// toHostRequest converts a Go HTTP request into the host's request, with
+// header names lower-cased as Envoy's HTTP codecs deliver them.
+func toHostRequest(r *http.Request, body []byte) *host.Request {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+
+	req := &host.Request{
+		Worker:        -1,
+		Method:        r.Method,
+		Path:          r.URL.RequestURI(),
+		Authority:     r.Host,
+		Scheme:        scheme,
+		Body:          body,
+		SourceAddress: r.RemoteAddr,
+	}
+	for name, values := range r.Header {
+		lower := strings.ToLower(name)
+		for _, value := range values {
+			req.Headers = append(req.Headers, [2]string{lower, value})
+		}
+	}
+	return req
+}
+
+func writeResponse(w http.ResponseWriter, response *host.Response) {
+	for _, header := range response.Headers {
+		if strings.HasPrefix(header[0], ":") || strings.EqualFold(header[0], "content-length") {
+			continue
+		}
+		w.Header().Add(header[0], header[1])
+	}
+	w.WriteHeader(response.Status)
+	w.Write(response.Body)
+}
+
+// echoUpstream answers with the method, path and headers it received, so a
+// developer can see what the filter forwarded.
+func echoUpstream(req *host.UpstreamRequest) *host.Response {
+	headers := map[string]string{}
+	for _, header := range req.Headers {
+		if strings.HasPrefix(header[0], ":") {
+			continue
+		}
+		if previous, ok := headers[header[0]]; ok {
+			headers[header[0]] = previous + ", " + header[1]
+		} else {
+			headers[header[0]] = header[1]
+		}
+	}
+
+	body, _ := json.MarshalIndent(map[string]any{
+		"method":  req.Method,
+		"path":    req.Path,
+		"headers": headers,
+	}, "", "  ")
+	return &host.Response{
+		Status:  http.StatusOK,
+		Headers: [][2]string{{"content-type", "application/json"}},
+		Body:    append(body, '\n'),
+	}
+}
+
+// forwardTo returns an upstream that sends each allowed request to base.
+func forwardTo(base *url.URL, logger *log.Logger) host.Upstream {
+	client := &http.Client{
+		Timeout:       30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+
+	return func(req *host.UpstreamRequest) *host.Response {
+		// req.Path is the :path the filter left, already in wire form.
+		target := strings.TrimSuffix(base.String(), "/") + req.Path
+
+		out, err := http.NewRequest(req.Method, target, bytes.NewReader(req.Body))
+		if err != nil {
+			return textResponse(http.StatusBadGateway, "invalid upstream request")
+		}
+		for _, header := range req.Headers {
+			if !strings.HasPrefix(header[0], ":") {
+				out.Header.Add(header[0], header[1])
+			}
+		}
+		out.Host = req.Authority
+
+		resp, err := client.Do(out)
+		if err != nil {
+			logger.Printf("upstream request failed: %v", err)
+			return textResponse(http.StatusServiceUnavailable, "upstream connect error")
+		}
+		defer resp.Body.Close()
+
+		respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxRequestBody))
+		if err != nil {
+			return textResponse(http.StatusBadGateway, "upstream response unreadable")
+		}
+		response := &host.Response{Status: resp.StatusCode, Body: respBody}
+		for name, values := range resp.Header {
+			for _, value := range values {
+				response.Headers = append(response.Headers, [2]string{strings.ToLower(name), value})
+			}
+		}
+		return response
+	}
+}
+
+func textResponse(status int, text string) *host.Response {
+	return &host.Response{
+		Status:  status,
+		Headers: [][2]string{{"content-type", "text/plain"}},
+		Body:    []byte(text + "\n"),
+	}
+}
+
+// filterState returns a filter-state value that the filter set on the
+// request, such as its decision, or "" when it set none.
+func filterState(result *host.Result, name string) string {
+	return string(result.FilterState["wasm."+name])
+}
