@@ -38,11 +38,15 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// Engine decides on requests according to one configuration. It is
-// immutable after New and safe to share read-only.
+// Engine decides on requests according to one configuration. Apart from
+// its internally synchronised key cache it is immutable after New, and it
+// is safe for concurrent use.
 type Engine struct {
 	cfg *config.Config
 	now func() time.Time
+
+	// keys caches credentials that matched a key, to skip their digest.
+	keys *apikey.Cache
 
 	// removeIdentity holds only the identity header; its capacity equals
 	// its length, so appending to it always copies.
@@ -71,6 +75,7 @@ func New(cfg *config.Config, opts ...Option) *Engine {
 	e := &Engine{
 		cfg:            cfg,
 		now:            time.Now,
+		keys:           apikey.NewCache(cfg.APIKeys.CacheEntries),
 		removeIdentity: []string{cfg.IdentityHeader},
 		setIdentity:    make(map[*apikey.Key][][2]string, cfg.APIKeys.Store.Len()),
 
@@ -175,7 +180,7 @@ func (e *Engine) checkAPIKey(req *Request, r *route.Route, t target) Decision {
 		return e.credentialChars.decision(req.RequestID, r.Name, ReasonCredentialCharacters)
 	}
 
-	key := keys.Store.Lookup(credential)
+	key := e.lookup(credential)
 	if key == nil {
 		return e.invalid.decision(req.RequestID, r.Name, ReasonUnknownKey)
 	}
@@ -189,6 +194,20 @@ func (e *Engine) checkAPIKey(req *Request, r *route.Route, t target) Decision {
 		return d
 	}
 	return e.allowKey(req, r, key, ex, t)
+}
+
+// lookup returns the key that credential matches, from the cache when it
+// matched before.
+func (e *Engine) lookup(credential string) *apikey.Key {
+	if key := e.keys.Get(credential); key != nil {
+		return key
+	}
+
+	key := e.cfg.APIKeys.Store.Lookup(credential)
+	if key != nil {
+		e.keys.Put(credential, key)
+	}
+	return key
 }
 
 // statusOf reads the clock only for keys that have a validity period.

@@ -2,6 +2,7 @@ package filter
 
 import (
 	"encoding/hex"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -191,4 +192,34 @@ func TestCheckInsufficientScopeNamesKey(t *testing.T) {
 	require.Equal(t, `{"code":"insufficient_scope","message":"The API key does not grant the required scopes: audit."}`, string(d.Body))
 	require.Equal(t, "admin", d.KeyID)
 	require.Equal(t, "gold", d.Tier)
+}
+
+// TestCheckCachedKeyExpires checks that a key found in the cache is still
+// rejected once its validity period ends.
+func TestCheckCachedKeyExpires(t *testing.T) {
+	cfg, err := config.Parse([]byte(`{"api_keys": {"keys": [{"id": "short", "digest": "` + sha(demoKey) + `", "expires_at": "2026-06-01T12:00:10Z"}]}}`))
+	require.NoError(t, err)
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	e := New(cfg, WithClock(func() time.Time { return now }))
+	req := get("/orders", header("x-api-key", demoKey))
+
+	require.True(t, e.Check(req).Allow)
+	require.Equal(t, 1, e.keys.Len(), "the matched key was not cached")
+	require.True(t, e.Check(req).Allow)
+
+	now = now.Add(10 * time.Second)
+	d := e.Check(req)
+	require.False(t, d.Allow)
+	require.Equal(t, ReasonExpiredKey, d.Reason)
+}
+
+// TestCheckUnknownKeysNotCached checks that unknown keys cannot fill the cache.
+func TestCheckUnknownKeysNotCached(t *testing.T) {
+	e := newTestEngine(t, testConfig(""))
+
+	for i := range 50 {
+		e.Check(get("/orders", header("x-api-key", "bwk_unknown_"+strconv.Itoa(i))))
+	}
+
+	require.Zero(t, e.keys.Len())
 }

@@ -8,13 +8,12 @@ import (
 	"github.com/bulwark-dev/bulwark/filter/config"
 )
 
-// Filter-state properties that the filter sets on every request, so that
-// access logs can print the decision, for example with
-// %FILTER_STATE(wasm.bulwark_decision:PLAIN)%. They never hold a secret.
-const (
-	propertyDecision = "bulwark_decision"
-	propertyClientID = "bulwark_client_id"
-)
+// propertyDecision is the filter-state property that the filter sets on
+// every request, so that access logs can print the decision with
+// %FILTER_STATE(wasm.bulwark_decision:PLAIN)%: "allow", or "deny:" and the
+// reply's code. Access logs print the caller's key id from the identity
+// header, for example %REQ(x-bulwark-client-id)%.
+const propertyDecision = "bulwark_decision"
 
 // httpContext handles one HTTP stream.
 type httpContext struct {
@@ -122,12 +121,6 @@ func (h *httpContext) record(decision *filter.Decision) {
 	}
 	if err := proxywasm.SetProperty([]string{propertyDecision}, []byte(value)); err != nil {
 		proxywasm.LogDebugf("setting filter state %s failed: %v", propertyDecision, err)
-	}
-	if decision.KeyID == "" {
-		return
-	}
-	if err := proxywasm.SetProperty([]string{propertyClientID}, []byte(decision.KeyID)); err != nil {
-		proxywasm.LogDebugf("setting filter state %s failed: %v", propertyClientID, err)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bulwark-dev/bulwark/filter/config"
 	"github.com/bulwark-dev/bulwark/testing/host"
 )
 
@@ -22,6 +23,10 @@ type proxy struct {
 	host     *host.Host
 	upstream host.Upstream
 	logger   *log.Logger
+
+	// identityHeader is the header that carries the caller's key id
+	// upstream, read for the request log.
+	identityHeader string
 }
 
 func newProxy(ctx context.Context, opts serveOptions, logger *log.Logger) (*proxy, error) {
@@ -30,11 +35,18 @@ func newProxy(ctx context.Context, opts serveOptions, logger *log.Logger) (*prox
 		return nil, fmt.Errorf("reading the filter module failed: %w (run `make build` first)", err)
 	}
 
-	var pluginConfig []byte
+	pluginConfig := []byte("{}")
 	if opts.configPath != "" {
 		if pluginConfig, err = os.ReadFile(opts.configPath); err != nil {
 			return nil, fmt.Errorf("reading -config failed: %w", err)
 		}
+	}
+
+	// The filter validates the configuration again when it starts and logs
+	// the same errors; parsing it here gives the identity header name.
+	cfg, err := config.Parse(pluginConfig)
+	if err != nil {
+		return nil, fmt.Errorf("invalid -config %s:\n%w", opts.configPath, err)
 	}
 
 	upstream := echoUpstream
@@ -60,7 +72,7 @@ func newProxy(ctx context.Context, opts serveOptions, logger *log.Logger) (*prox
 	if err != nil {
 		return nil, fmt.Errorf("loading the filter failed: %w", err)
 	}
-	return &proxy{host: h, upstream: upstream, logger: logger}, nil
+	return &proxy{host: h, upstream: upstream, logger: logger, identityHeader: cfg.IdentityHeader}, nil
 }
 
 // Close stops every worker VM.
@@ -88,7 +100,7 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.logger.Printf("%s %s status=%d decision=%s client_id=%s worker=%d duration=%s",
 		r.Method, r.URL.Path, result.Response.Status,
 		orDefault(filterState(result, "bulwark_decision"), "-"),
-		orDefault(filterState(result, "bulwark_client_id"), "-"),
+		orDefault(p.clientID(result), "-"),
 		result.Worker, time.Since(start).Round(time.Microsecond))
 }
 
@@ -211,4 +223,13 @@ func textResponse(status int, text string) *host.Response {
 // request, such as its decision, or "" when it set none.
 func filterState(result *host.Result, name string) string {
 	return string(result.FilterState["wasm."+name])
+}
+
+// clientID returns the key id that the filter sent upstream, or "" when the
+// request did not reach the upstream or was not authenticated.
+func (p *proxy) clientID(result *host.Result) string {
+	if result.Upstream == nil {
+		return ""
+	}
+	return result.Upstream.Header(p.identityHeader)
 }

@@ -19,11 +19,12 @@ func (p *parser) apiKeys(path string, v gjson.Result) APIKeys {
 		Hash:            apikey.HashSHA256,
 		StripCredential: true,
 		MaxKeyLength:    DefaultMaxKeyLength,
+		CacheEntries:    DefaultKeyCacheEntries,
 	}
 
 	var members map[string]gjson.Result
 	if v.Exists() {
-		members, _ = p.fields(path, v, "sources", "hash", "pepper", "strip_credential", "max_key_length", "keys")
+		members, _ = p.fields(path, v, "sources", "hash", "pepper", "strip_credential", "max_key_length", "cache_entries", "keys")
 	}
 
 	if m, ok := members["sources"]; ok {
@@ -50,6 +51,12 @@ func (p *parser) apiKeys(path string, v gjson.Result) APIKeys {
 	}
 	if m, ok := members["max_key_length"]; ok {
 		out.MaxKeyLength = p.maxKeyLength(child(path, "max_key_length"), m)
+	}
+
+	if m, ok := members["cache_entries"]; ok {
+		if n, ok := p.integer(child(path, "cache_entries"), m, 0, MaxKeyCacheEntries); ok {
+			out.CacheEntries = n
+		}
 	}
 
 	var entries []apikey.Entry

@@ -12,6 +12,10 @@ const (
 	DefaultIdentityHeader = "x-bulwark-client-id"
 	DefaultMaxKeyLength   = 256
 	DefaultKeyHeader      = "x-api-key"
+
+	// DefaultKeyCacheEntries is the default size of the per-VM cache of
+	// credentials that matched a key (about 100 bytes each).
+	DefaultKeyCacheEntries = 1024
 )
 
 // Bounds checked by Parse.
@@ -19,6 +23,8 @@ const (
 	MinMaxKeyLength = 16
 	MaxMaxKeyLength = 4096
 	MinPepperBytes  = 16
+
+	MaxKeyCacheEntries = 100_000
 )
 
 // FailurePolicy selects how the plugin handles a request when the filter
@@ -81,6 +87,10 @@ type APIKeys struct {
 
 	// MaxKeyLength is the maximum length in bytes of a credential.
 	MaxKeyLength int
+
+	// CacheEntries bounds the cache of credentials that matched a key; 0
+	// disables it.
+	CacheEntries int
 
 	// Store maps digests to keys. It holds the pepper but never prints it.
 	Store *apikey.Store

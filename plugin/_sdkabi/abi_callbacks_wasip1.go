@@ -18,7 +18,6 @@
 // is referenced only by the host until the hostcall returns. It is kept in
 // pinnedAllocations until the wrapper that made the hostcall takes it.
 
-
 package internal
 
 import (

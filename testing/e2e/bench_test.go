@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -40,6 +41,17 @@ func BenchmarkHostPublicRoute(b *testing.B) {
 // BenchmarkHostAPIKey is an API-key-authenticated request through the ABI.
 func BenchmarkHostAPIKey(b *testing.B) {
 	h, _ := startHost(b, authConfig())
+	req := benchRequest("/orders", benchHeaders([2]string{"x-api-key", keyReader.Key}))
+	benchmarkHost(b, h, req, 200)
+}
+
+// BenchmarkHostAPIKeyUncached is BenchmarkHostAPIKey with the key cache
+// disabled, so that every request computes the key's SHA-256 digest: the
+// cost of a key's first request on a worker.
+func BenchmarkHostAPIKeyUncached(b *testing.B) {
+	config := strings.Replace(authConfig(), `"api_keys":{`, `"api_keys":{"cache_entries":0,`, 1)
+	require.NotEqual(b, authConfig(), config, "cache_entries was not inserted")
+	h, _ := startHost(b, config)
 	req := benchRequest("/orders", benchHeaders([2]string{"x-api-key", keyReader.Key}))
 	benchmarkHost(b, h, req, 200)
 }

@@ -59,6 +59,10 @@ type Options struct {
 	// StreamTimeout bounds how long Do waits for a paused filter to resume
 	// the stream (default 10 s).
 	StreamTimeout time.Duration
+	// Environment is the module's WASI environment, like Envoy's
+	// vm_config.environment_variables; Go's runtime reads settings such as
+	// GOGC and GODEBUG from it. Empty by default.
+	Environment map[string]string
 	// CompilationCache, when set, lets Hosts share compiled code, which
 	// saves seconds per Host in test suites.
 	CompilationCache wazero.CompilationCache

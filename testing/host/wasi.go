@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tetratelabs/wazero/api"
@@ -48,8 +49,8 @@ func wasiFuncs() []wasiFunc {
 	return []wasiFunc{
 		{"args_get", "ii", constErrno(errnoSuccess)},
 		{"args_sizes_get", "ii", writeZeros},
-		{"environ_get", "ii", constErrno(errnoSuccess)},
-		{"environ_sizes_get", "ii", writeZeros},
+		{"environ_get", "ii", wasiEnvironGet},
+		{"environ_sizes_get", "ii", wasiEnvironSizesGet},
 		{"clock_time_get", "iIi", wasiClockTimeGet},
 		{"clock_res_get", "ii", wasiClockResGet},
 		{"fd_write", "iiii", wasiFdWrite},
@@ -131,8 +132,8 @@ func wasiProcExit(ctx context.Context, _ api.Module, stack []uint64) {
 	w.log(LogInfo, w.activeID(), fmt.Sprintf("wasi proc_exit(%d) called; the host ignores it", int32(u32(stack[0]))))
 }
 
-// writeZeros writes 0 to both out-pointers (args_sizes_get,
-// environ_sizes_get: no arguments, no environment).
+// writeZeros writes 0 to both out-pointers (args_sizes_get: no
+// arguments).
 func writeZeros(w *worker, p []uint64) uint32 {
 	if !w.mem.WriteUint32Le(u32(p[0]), 0) || !w.mem.WriteUint32Le(u32(p[1]), 0) {
 		return errnoFault
@@ -247,5 +248,46 @@ func wasiRandomGet(w *worker, p []uint64) uint32 {
 		return errnoFault
 	}
 	_, _ = rand.Read(buf)
+	return errnoSuccess
+}
+
+// environ returns Options.Environment as WASI's "KEY=VALUE\x00" strings,
+// sorted by key, as Envoy passes vm_config.environment_variables.
+func (h *Host) environ() []string {
+	keys := make([]string, 0, len(h.opts.Environment))
+	for key := range h.opts.Environment {
+		keys = append(keys, key)
+	}
+	slices.Sort(keys)
+
+	env := make([]string, len(keys))
+	for i, key := range keys {
+		env[i] = key + "=" + h.opts.Environment[key] + "\x00"
+	}
+	return env
+}
+
+func wasiEnvironSizesGet(w *worker, p []uint64) uint32 {
+	env := w.host.environ()
+	size := 0
+	for _, entry := range env {
+		size += len(entry)
+	}
+	if !w.mem.WriteUint32Le(u32(p[0]), uint32(len(env))) || !w.mem.WriteUint32Le(u32(p[1]), uint32(size)) {
+		return errnoFault
+	}
+	return errnoSuccess
+}
+
+// wasiEnvironGet writes one pointer per entry at p[0] and the entries, each
+// NUL-terminated, at p[1].
+func wasiEnvironGet(w *worker, p []uint64) uint32 {
+	pointers, buf := u32(p[0]), u32(p[1])
+	for i, entry := range w.host.environ() {
+		if !w.mem.WriteUint32Le(pointers+4*uint32(i), buf) || !w.mem.WriteString(buf, entry) {
+			return errnoFault
+		}
+		buf += uint32(len(entry))
+	}
 	return errnoSuccess
 }
