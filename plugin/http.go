@@ -23,7 +23,7 @@ type httpContext struct {
 }
 
 // OnHttpRequestHeaders authenticates the request and either lets it continue,
-// edited as the decision says, or answers it with a local reply.
+// with the edits of the decision, or ends it with a local reply.
 func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (action types.Action) {
 	defer h.recoverRequest(&action)
 
@@ -125,7 +125,7 @@ func (h *httpContext) record(decision *filter.Decision) {
 }
 
 // fail applies the failure policy to a request that the filter could not
-// process: fail_closed answers 500 JSON, fail_open lets it through.
+// process: fail_closed sends a 500 JSON reply, fail_open lets it through.
 func (h *httpContext) fail(requestID string) types.Action {
 	if h.engine != nil && h.engine.FailurePolicy() == config.FailOpen {
 		proxywasm.LogWarn("failure_policy is fail_open: letting an unprocessed request through")
@@ -140,7 +140,7 @@ func (h *httpContext) fail(requestID string) types.Action {
 }
 
 // recoverRequest turns a panic in the request path into the failure policy's
-// answer, so that one bad request never takes down the VM.
+// reply, so that one bad request never takes down the VM.
 func (h *httpContext) recoverRequest(action *types.Action) {
 	v := recover()
 	if v == nil {

@@ -141,7 +141,7 @@ func writeResponse(w http.ResponseWriter, response *host.Response) {
 	w.Write(response.Body)
 }
 
-// echoUpstream answers with the method, path and headers it received, so a
+// echoUpstream responds with the method, path and headers it received, so a
 // developer can see what the filter forwarded.
 func echoUpstream(req *host.UpstreamRequest) *host.Response {
 	headers := map[string]string{}
