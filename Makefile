@@ -7,7 +7,7 @@ SDK_COPY   := build/sdk
 LISTEN     ?= 127.0.0.1:8080
 CONFIG     ?= examples/quickstart.json
 
-.PHONY: help build run test test.unit test.e2e bench fuzz vet check clean
+.PHONY: help build run test test.unit corpus bench vet check clean
 
 help: ## Show the targets
 	@grep -E '^[a-z.]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -23,7 +23,7 @@ build: ## Build build/bulwark.wasm with the standard Go toolchain
 	@cp -R "$$($(GO) list -m -f '{{.Dir}}' $(SDK_MODULE))/." $(SDK_COPY)
 	@chmod -R u+w $(SDK_COPY)
 	@cp plugin/_sdkabi/*.go $(SDK_COPY)/proxywasm/internal/
-	@printf 'go 1.26\n\nuse ..\n\nreplace %s => ./sdk\n' "$(SDK_MODULE)" > build/go.work
+	@printf 'go %s\n\nuse ..\n\nreplace %s => ./sdk\n' "$$(awk '/^go /{print $$2}' go.mod)" "$(SDK_MODULE)" > build/go.work
 	GOWORK=$(CURDIR)/build/go.work GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $(WASM) ./plugin
 	@ls -l $(WASM) | awk '{print "built " $$NF " (" $$5 " bytes)"}'
 
@@ -35,6 +35,9 @@ test: build vet ## Build the filter and run every test (unit, proxytest, end to 
 
 test.unit: ## Run the native tests only (no wasm build)
 	$(GO) test -count=1 ./filter/... ./plugin/...
+
+corpus: build ## Replay the labelled attack corpus (../shared/corpus or BULWARK_CORPUS) and print the rates
+	$(GO) test -count=1 -v -run TestCorpusReplay ./testing/corpus/
 
 bench: build ## Run the benchmarks of BENCHMARKS.md
 	$(GO) test -run '^$$' -bench . -benchmem ./testing/... ./filter/...

@@ -52,7 +52,11 @@ type Decision struct {
 	// Route is the name of the matched route, "" for the default route.
 	Route string
 
-	// KeyID is the id of the authenticated key, "" otherwise.
+	// KeyID is the id of the configured key that the request presented:
+	// the authenticated key when Allow, or, for the debug log, a key that
+	// was refused as disabled, expired, not yet valid or lacking scopes.
+	// It is "" for an unknown key. Only an allowed decision authenticates
+	// the caller, and no reply ever contains the id.
 	KeyID string
 
 	// Tier is the tier of the authenticated key.
@@ -170,8 +174,12 @@ func (a *localReply) decision(requestID, routeName, reason string) Decision {
 	}
 }
 
+// MaxRequestIDBytes bounds the x-request-id copied into a reply body. Envoy
+// generates 36-byte UUIDs; a longer client-sent id is left out of the body.
+const MaxRequestIDBytes = 128
+
 func (a *localReply) bodyFor(requestID string) []byte {
-	if requestID == "" {
+	if requestID == "" || len(requestID) > MaxRequestIDBytes {
 		return a.body
 	}
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"slices"
 	"time"
 
 	"github.com/bulwark-dev/bulwark/filter/apikey"
@@ -126,15 +127,64 @@ func (e *Engine) Check(req *Request) Decision {
 	t := target{path: path, normal: normal, query: query, hasQuery: hasQuery}
 	r := e.cfg.Routes.Match(req.Method, normal)
 	if r.Auth == route.AuthNone {
-		return Decision{
-			Allow:         true,
-			RemoveHeaders: e.removeIdentity,
-			NewPath:       e.newPath(t),
-			Route:         r.Name,
-			Reason:        ReasonPublicRoute,
-		}
+		return e.allowPublic(req, r, t)
 	}
 	return e.checkAPIKey(req, r, t)
+}
+
+// allowPublic builds the decision for a route that needs no credential. A
+// key that the client sent anyway is stripped all the same, so that it never
+// reaches an upstream that did not ask for it.
+func (e *Engine) allowPublic(req *Request, r *route.Route, t target) Decision {
+	d := Decision{
+		Allow:         true,
+		RemoveHeaders: e.removeIdentity,
+		Route:         r.Name,
+		Reason:        ReasonPublicRoute,
+	}
+
+	if e.cfg.APIKeys.StripCredential {
+		if ex := apikey.Extract(e.cfg.APIKeys.Sources, req.Headers, t.query); ex.Present != 0 {
+			e.strip(&d, req, ex, &t)
+		}
+	}
+
+	d.NewPath = e.newPath(t)
+	e.removeIdentityVariants(&d, req.Headers)
+	return d
+}
+
+// removeIdentityVariants adds to d.RemoveHeaders every request header whose
+// name is the identity header's with '_' in place of '-', such as
+// x_bulwark_client_id. CGI, WSGI, PHP and Rack upstreams read both spellings
+// as the same variable, so a client could otherwise spoof the identity.
+func (e *Engine) removeIdentityVariants(d *Decision, headers [][2]string) {
+	identity := e.cfg.IdentityHeader
+	for _, header := range headers {
+		name := header[0]
+		if len(name) != len(identity) || name == identity || !sameExceptUnderscore(name, identity) {
+			continue
+		}
+
+		// Clip, so that appending copies instead of writing into a slice
+		// that other decisions share.
+		d.RemoveHeaders = append(slices.Clip(d.RemoveHeaders), name)
+	}
+}
+
+// sameExceptUnderscore reports whether name equals identity when every '_'
+// of name is read as '-'. Both have the same length.
+func sameExceptUnderscore(name, identity string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c == '_' {
+			c = '-'
+		}
+		if c != identity[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // target is the request target split and normalised. queryEdited is set
@@ -185,7 +235,11 @@ func (e *Engine) checkAPIKey(req *Request, r *route.Route, t target) Decision {
 		return e.invalid.decision(req.RequestID, r.Name, ReasonUnknownKey)
 	}
 	if status := e.statusOf(key); status != apikey.StatusValid {
-		return e.invalid.decision(req.RequestID, r.Name, invalidKeyReason(status))
+		// The key id goes to the log only: the reply is the same as for an
+		// unknown key, so the client learns nothing.
+		d := e.invalid.decision(req.RequestID, r.Name, invalidKeyReason(status))
+		d.KeyID = key.ID
+		return d
 	}
 
 	if !key.HasScopes(r.Scopes) {
@@ -250,6 +304,7 @@ func (e *Engine) allowKey(req *Request, r *route.Route, key *apikey.Key, ex apik
 	}
 
 	d.NewPath = e.newPath(t)
+	e.removeIdentityVariants(&d, req.Headers)
 	return d
 }
 

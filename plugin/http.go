@@ -6,6 +6,7 @@ import (
 
 	"github.com/bulwark-dev/bulwark/filter"
 	"github.com/bulwark-dev/bulwark/filter/config"
+	"github.com/bulwark-dev/bulwark/filter/ratelimit"
 )
 
 // propertyDecision is the filter-state property that the filter sets on
@@ -20,6 +21,15 @@ type httpContext struct {
 	types.DefaultHttpContext
 
 	engine *filter.Engine
+
+	// limiter applies the rate limits; nil when none are configured.
+	limiter *ratelimit.Limiter
+
+	// rateHeaders are added to the response of an allowed request.
+	rateHeaders [][2]string
+
+	// inj carries the injection scan from the headers to the body phase.
+	inj injectionState
 }
 
 // OnHttpRequestHeaders authenticates the request and either lets it continue,
@@ -48,6 +58,12 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 	}
 
 	decision := h.engine.Check(&request)
+	if decision.Allow {
+		h.limit(&decision, &request)
+	}
+	if decision.Allow {
+		h.scanInjection(&decision, &request, headers, endOfStream)
+	}
 	h.record(&decision)
 	if !decision.Allow {
 		return h.reply(&decision)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/bulwark-dev/bulwark/filter"
 	"github.com/bulwark-dev/bulwark/filter/config"
+	"github.com/bulwark-dev/bulwark/filter/ratelimit"
 )
 
 // vmContext creates one pluginContext per plugin configured on the VM.
@@ -21,7 +22,11 @@ func (*vmContext) NewPluginContext(contextID uint32) types.PluginContext {
 type pluginContext struct {
 	types.DefaultPluginContext
 
-	engine *filter.Engine
+	engine  *filter.Engine
+	limiter *ratelimit.Limiter
+
+	// injection holds the injection policies; nil disables detection.
+	injection *config.Injection
 }
 
 // OnPluginStart parses and compiles the plugin configuration. A rejected
@@ -54,10 +59,12 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 	}
 
 	p.engine = filter.New(cfg)
+	p.limiter = newLimiter(cfg)
+	p.injection = cfg.Injection
 	proxywasm.LogInfo("configuration loaded")
 	return types.OnPluginStartStatusOK
 }
 
 func (p *pluginContext) NewHttpContext(contextID uint32) types.HttpContext {
-	return &httpContext{engine: p.engine}
+	return &httpContext{engine: p.engine, limiter: p.limiter, inj: injectionState{config: p.injection}}
 }

@@ -13,6 +13,8 @@ import (
 	"os"
 	"regexp"
 	"strings"
+
+	"github.com/bulwark-dev/bulwark/filter/config"
 )
 
 // keyPrefix makes Bulwark keys recognisable, for people and for secret
@@ -76,6 +78,10 @@ func runKeygen(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "bulwark keygen: %v\n", err)
 		return 1
 	}
+	if err := checkEntry(entry); err != nil {
+		fmt.Fprintf(stderr, "bulwark keygen: the entry would be rejected by the plugin; change -tier or -scopes:\n%v\n", err)
+		return 2
+	}
 
 	hash := "sha256"
 	if pepper != nil {
@@ -101,6 +107,18 @@ func newKeyEntry(id, tier, scopes string) (keyEntry, error) {
 		}
 	}
 	return entry, nil
+}
+
+// checkEntry validates entry with the plugin's own parser, so that keygen
+// never prints an entry that the configuration would reject. The hash does
+// not matter here: the digest has the same form for both.
+func checkEntry(entry keyEntry) error {
+	document, err := json.Marshal(map[string]any{"api_keys": map[string]any{"keys": []keyEntry{entry}}})
+	if err != nil {
+		return err
+	}
+	_, err = config.Parse(document)
+	return err
 }
 
 // newKey returns keyPrefix followed by keyEntropyBytes from crypto/rand in

@@ -129,6 +129,8 @@ func TestKeygenRejectsBadInput(t *testing.T) {
 	}{
 		{name: "missing id", args: []string{"keygen"}, code: 2, want: "missing -id"},
 		{name: "invalid id", args: []string{"keygen", "-id", "has space"}, code: 2, want: `invalid -id "has space"`},
+		{name: "tier with space", args: []string{"keygen", "-id", "a", "-tier", "gold tier"}, code: 2, want: "api_keys.keys[0].tier"},
+		{name: "duplicate scope", args: []string{"keygen", "-id", "a", "-scopes", "read,read"}, code: 2, want: "api_keys.keys[0].scopes[1]"},
 		{name: "short pepper", args: []string{"keygen", "-id", "a", "-pepper-file", shortPepper}, code: 1, want: "decodes to 5 bytes"},
 		{name: "absent pepper file", args: []string{"keygen", "-id", "a", "-pepper-file", "/nonexistent/pepper"}, code: 1, want: "reading -pepper-file"},
 	}

@@ -62,12 +62,13 @@ func newProxy(ctx context.Context, opts serveOptions, logger *log.Logger) (*prox
 	logLevel, _ := parseLogLevel(opts.logLevel)
 
 	h, err := host.New(ctx, wasm, host.Options{
-		LogLevel:     logLevel,
-		Workers:      opts.workers,
-		PluginConfig: pluginConfig,
-		PluginName:   "bulwark",
-		Clusters:     opts.clusters,
-		LogOutput:    logger.Writer(),
+		LogLevel:         logLevel,
+		CompilationCache: opts.cache,
+		Workers:          opts.workers,
+		PluginConfig:     pluginConfig,
+		PluginName:       "bulwark",
+		Clusters:         opts.clusters,
+		LogOutput:        logger.Writer(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("loading the filter failed: %w", err)
@@ -83,22 +84,31 @@ func (p *proxy) Close(ctx context.Context) error {
 func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 
+	// The path is logged quoted and without its query, which may carry a
+	// key, so that a client can neither forge log lines nor leak secrets.
+	path, _, _ := strings.Cut(r.RequestURI, "?")
+
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
 	if err != nil {
-		http.Error(w, "request body too large or unreadable", http.StatusRequestEntityTooLarge)
+		p.logger.Printf("%s %q body rejected: %v", r.Method, path, err)
+		writeJSONError(w, http.StatusRequestEntityTooLarge, "body_too_large", "The request body is larger than bulwark serve accepts (16 MiB).")
 		return
 	}
 
 	result, err := p.host.Do(r.Context(), toHostRequest(r, body), p.upstream)
 	if err != nil {
-		p.logger.Printf("%s %s error=%q", r.Method, r.URL.Path, err)
-		http.Error(w, "filter failure", http.StatusBadGateway)
+		p.logger.Printf("%s %q error=%q", r.Method, path, err)
+		writeJSONError(w, http.StatusBadGateway, "filter_failure", "The filter did not complete the request.")
 		return
+	}
+	if result.Response == nil {
+		p.logger.Printf("%s %q stream reset by the filter", r.Method, path)
+		panic(http.ErrAbortHandler) // Closes the connection, as Envoy resets the stream.
 	}
 
 	writeResponse(w, result.Response)
-	p.logger.Printf("%s %s status=%d decision=%s client_id=%s worker=%d duration=%s",
-		r.Method, r.URL.Path, result.Response.Status,
+	p.logger.Printf("%s %q status=%d decision=%s client_id=%s worker=%d duration=%s",
+		r.Method, path, result.Response.Status,
 		orDefault(filterState(result, "bulwark_decision"), "-"),
 		orDefault(p.clientID(result), "-"),
 		result.Worker, time.Since(start).Round(time.Microsecond))
@@ -112,10 +122,12 @@ func toHostRequest(r *http.Request, body []byte) *host.Request {
 		scheme = "https"
 	}
 
+	// RequestURI is the request target exactly as the client sent it, which
+	// is what Envoy hands the filter as :path.
 	req := &host.Request{
-		Worker:        -1,
+		Worker:        host.AnyWorker,
 		Method:        r.Method,
-		Path:          r.URL.RequestURI(),
+		Path:          r.RequestURI,
 		Authority:     r.Host,
 		Scheme:        scheme,
 		Body:          body,
@@ -209,6 +221,14 @@ func forwardTo(base *url.URL, logger *log.Logger) host.Upstream {
 		}
 		return response
 	}
+}
+
+// writeJSONError sends one of serve's own errors in the filter's reply shape.
+func writeJSONError(w http.ResponseWriter, status int, code, message string) {
+	body, _ := json.Marshal(map[string]string{"code": code, "message": message})
+	w.Header().Set("content-type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
 }
 
 func textResponse(status int, text string) *host.Response {

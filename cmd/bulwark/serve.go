@@ -12,9 +12,12 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tetratelabs/wazero"
 
 	"github.com/bulwark-dev/bulwark/testing/host"
 )
@@ -49,6 +52,9 @@ type serveOptions struct {
 	wasmPath   string
 	logLevel   string
 	clusters   clusterFlags
+
+	// cache keeps wazero's compiled code between runs; nil compiles anew.
+	cache wazero.CompilationCache
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {
@@ -79,6 +85,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 
 	logger := log.New(stderr, "", log.LstdFlags|log.Lmicroseconds)
+	opts.cache = diskCache(logger)
 	if err := serve(opts, logger); err != nil {
 		fmt.Fprintf(stderr, "bulwark serve: %v\n", err)
 		return 1
@@ -121,6 +128,21 @@ func serve(opts serveOptions, logger *log.Logger) error {
 		return err
 	}
 	logger.Printf("bulwark serve: stopped")
+	return nil
+}
+
+// diskCache returns a compilation cache in the user's cache folder, so that
+// serve starts in a fraction of a second after its first run. Without a
+// usable folder it returns nil and serve compiles the module every time.
+func diskCache(logger *log.Logger) wazero.CompilationCache {
+	dir, err := os.UserCacheDir()
+	if err == nil {
+		var cache wazero.CompilationCache
+		if cache, err = wazero.NewCompilationCacheWithDir(filepath.Join(dir, "bulwark", "wazero")); err == nil {
+			return cache
+		}
+	}
+	logger.Printf("bulwark serve: no compilation cache, the module is compiled on every start: %v", err)
 	return nil
 }
 

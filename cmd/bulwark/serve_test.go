@@ -9,10 +9,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/tetratelabs/wazero"
 )
+
+// compilationCache lets the tests' proxies share the compiled module.
+var compilationCache = wazero.NewCompilationCache()
 
 // demoKey is the key that README.md shows for examples/quickstart.json.
 const demoKey = "bwk_uFAvrNLJSPXX-A3UYQ-6qCTXLVlmbJmyyM3C3-ILMAQ"
@@ -33,6 +38,7 @@ func startProxy(t *testing.T, upstream string) (string, *bytes.Buffer) {
 		wasmPath:   "../../build/bulwark.wasm",
 		logLevel:   "debug",
 		clusters:   clusterFlags{},
+		cache:      compilationCache,
 	}, log.New(&logs, "", 0))
 	require.NoError(t, err)
 	t.Cleanup(func() { proxy.Close(context.Background()) })
@@ -141,4 +147,34 @@ func TestServeRejectsBadConfig(t *testing.T) {
 
 	require.Equal(t, 1, code)
 	require.Contains(t, stderr, "routes")
+}
+
+// TestServeLogCannotBeForged checks that an encoded newline in the path
+// stays inside one quoted log line and that the query is never logged.
+func TestServeLogCannotBeForged(t *testing.T) {
+	url, logs := startProxy(t, "")
+
+	send(t, url+"/x%0a2026/12/04%20GET%20/admin%20status=200?api_key=bwk_secret_in_query", nil)
+
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	var requestLines []string
+	for _, line := range lines {
+		if strings.HasPrefix(line, "GET ") {
+			requestLines = append(requestLines, line)
+		}
+	}
+	require.Len(t, requestLines, 1, "log:\n%s", logs.String())
+	require.Contains(t, requestLines[0], `GET "/x%0a2026/12/04%20GET%20/admin%20status=200" status=400`)
+	require.NotContains(t, logs.String(), "bwk_secret_in_query")
+}
+
+// TestServePassesRawPath checks that the filter sees the request target as
+// the client sent it, as in Envoy, so a CONNECT authority is rejected.
+func TestServePassesRawPath(t *testing.T) {
+	url, _ := startProxy(t, "")
+
+	resp, body := send(t, url+"/a%2Fb", map[string]string{"x-api-key": demoKey})
+
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, string(body))
+	require.Contains(t, string(body), `"code":"malformed_request"`)
 }

@@ -137,6 +137,19 @@ func (p *parser) checkIdentityConflict(path string, v gjson.Result, name string,
 	}
 }
 
+// checkDefaultIdentityConflict rejects a header source named like the
+// default identity header, which the filter removes from every request and
+// sets to the key id: the credential could never be read or kept.
+func (p *parser) checkDefaultIdentityConflict(path string, sources []apikey.Source) {
+	for i, src := range sources {
+		if src.Kind == apikey.SourceHeader && src.Name == DefaultIdentityHeader {
+			p.failNoValue(path+"["+strconv.Itoa(i)+"].header",
+				`must differ from identity_header, which defaults to "`+DefaultIdentityHeader+`"; read the key from another header or set identity_header`)
+			return
+		}
+	}
+}
+
 // sources reads the credential sources and rejects two sources that read
 // the same value.
 func (p *parser) sources(path string, v gjson.Result) []apikey.Source {

@@ -1,9 +1,12 @@
 package config
 
 import (
+	"strconv"
+
 	"github.com/tidwall/gjson"
 
 	"github.com/bulwark-dev/bulwark/filter/apikey"
+	"github.com/bulwark-dev/bulwark/filter/ratelimit"
 	"github.com/bulwark-dev/bulwark/filter/route"
 )
 
@@ -25,6 +28,18 @@ const (
 	MinPepperBytes  = 16
 
 	MaxKeyCacheEntries = 100_000
+
+	// MaxRoutes, MaxRegexBytes and MaxRegexInstructions bound the work of
+	// route matching on each request.
+	MaxRoutes            = 1000
+	MaxRegexBytes        = 1024
+	MaxRegexInstructions = 5000
+
+	// MaxHeaderNameBytes bounds every configured header name.
+	MaxHeaderNameBytes = 256
+
+	// MaxErrors bounds the errors that Parse reports for one document.
+	MaxErrors = 100
 )
 
 // FailurePolicy selects how the plugin handles a request when the filter
@@ -71,6 +86,14 @@ type Config struct {
 
 	// Routes holds the routes in matching order and the default route.
 	Routes *route.Table
+
+	// RateLimits holds the local rate limit rules; it has none when the
+	// section is absent.
+	RateLimits ratelimit.Config
+
+	// Injection holds the injection detection policies; nil when the
+	// section is absent, which disables detection.
+	Injection *Injection
 }
 
 // APIKeys is the compiled api_keys section.
@@ -122,6 +145,15 @@ func Parse(data []byte) (*Config, error) {
 
 	var p parser
 	cfg := p.document(gjson.ParseBytes(data))
+	if len(p.errs) > MaxErrors {
+		// A huge broken document must not flood the log: report the
+		// first problems and how many more there are.
+		omitted := len(p.errs) - MaxErrors
+		p.errs = append(p.errs[:MaxErrors], FieldError{
+			Path:    "$",
+			Problem: strconv.Itoa(omitted) + " more errors not shown; fix the ones above first",
+		})
+	}
 	if len(p.errs) > 0 {
 		return nil, &Errors{List: p.errs}
 	}
@@ -138,13 +170,13 @@ func (p *parser) document(root gjson.Result) *Config {
 	}
 
 	members, _ := p.fields("", root,
-		"failure_policy", "identity_header", "path_normalization", "api_keys", "routes", "default_route")
+		"failure_policy", "identity_header", "path_normalization", "api_keys", "routes", "default_route", "rate_limits", "injection")
 
 	cfg := &Config{
 		IdentityHeader: DefaultIdentityHeader,
 		PathNormalization: route.Normalization{
 			MergeSlashes:      true,
-			EncodedSlash:      route.EncodedSlashKeep,
+			EncodedSlash:      route.EncodedSlashReject,
 			CaseSensitive:     true,
 			ForwardNormalized: true,
 		},
@@ -166,11 +198,15 @@ func (p *parser) document(root gjson.Result) *Config {
 	cfg.APIKeys = p.apiKeys("api_keys", members["api_keys"])
 	if hasIdentity {
 		p.checkIdentityConflict("identity_header", identity, cfg.IdentityHeader, cfg.APIKeys.Sources)
+	} else {
+		p.checkDefaultIdentityConflict("api_keys.sources", cfg.APIKeys.Sources)
 	}
 
 	routes := p.routes("routes", members["routes"], cfg.PathNormalization)
 	fallback := p.defaultRoute("default_route", members["default_route"])
 	cfg.Routes = route.NewTable(routes, fallback, cfg.PathNormalization.CaseSensitive)
+	cfg.RateLimits = p.rateLimits("rate_limits", members["rate_limits"], rateRouteNames(routes))
+	cfg.Injection = p.injection("injection", members["injection"], routes)
 	return cfg
 }
 
@@ -195,6 +231,8 @@ func (p *parser) normalization(path string, v gjson.Result, n *route.Normalizati
 
 	if m, ok := members["encoded_slash"]; ok {
 		switch s, _ := p.enum(child(path, "encoded_slash"), m, "keep", "decode", "reject"); s {
+		case "keep":
+			n.EncodedSlash = route.EncodedSlashKeep
 		case "decode":
 			n.EncodedSlash = route.EncodedSlashDecode
 		case "reject":

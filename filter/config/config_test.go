@@ -77,7 +77,7 @@ func TestParseEmptyDocumentDefaults(t *testing.T) {
 	require.Equal(t, "x-bulwark-client-id", cfg.IdentityHeader)
 	require.Equal(t, route.Normalization{
 		MergeSlashes:      true,
-		EncodedSlash:      route.EncodedSlashKeep,
+		EncodedSlash:      route.EncodedSlashReject,
 		CaseSensitive:     true,
 		ForwardNormalized: true,
 	}, cfg.PathNormalization)

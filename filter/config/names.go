@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -25,6 +26,10 @@ var framingHeaders = []string{
 func (p *parser) headerName(path string, v gjson.Result) (string, bool) {
 	s, ok := p.str(path, v)
 	if !ok {
+		return "", false
+	}
+	if len(s) > MaxHeaderNameBytes {
+		p.fail(path, "must be a header name of at most "+strconv.Itoa(MaxHeaderNameBytes)+" bytes", v)
 		return "", false
 	}
 	if !isToken(s) {

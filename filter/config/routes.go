@@ -4,6 +4,7 @@ import (
 	"errors"
 	"regexp"
 	"regexp/syntax"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -19,6 +20,12 @@ func (p *parser) routes(path string, v gjson.Result, norm route.Normalization) [
 	}
 	items, ok := p.array(path, v)
 	if !ok {
+		return nil
+	}
+	if len(items) > MaxRoutes {
+		// Routes are matched in order on every request, so their number
+		// bounds the cost of a request.
+		p.failNoValue(path, "must list at most "+strconv.Itoa(MaxRoutes)+" routes; got "+strconv.Itoa(len(items)))
 		return nil
 	}
 
@@ -181,9 +188,19 @@ func (p *parser) matchPath(path string, v gjson.Result, value, probe string, nor
 // regex compiles an RE2 expression, case-insensitive when matching ignores
 // case.
 func (p *parser) regex(path string, v gjson.Result, expr string, caseSensitive bool) *regexp.Regexp {
+	if len(expr) > MaxRegexBytes {
+		p.fail(path, "must be at most "+strconv.Itoa(MaxRegexBytes)+" bytes long", v)
+		return nil
+	}
 	source := expr
 	if !caseSensitive {
 		source = "(?i)" + expr
+	}
+
+	if n, err := regexInstructions(source); err == nil && n > MaxRegexInstructions {
+		p.fail(path, "compiles to "+strconv.Itoa(n)+" RE2 instructions, more than the maximum of "+
+			strconv.Itoa(MaxRegexInstructions)+"; simplify it or split the route", v)
+		return nil
 	}
 
 	re, err := regexp.Compile(source)
@@ -197,6 +214,21 @@ func (p *parser) regex(path string, v gjson.Result, expr string, caseSensitive b
 		return nil
 	}
 	return re
+}
+
+// regexInstructions returns the size of the RE2 program of source. RE2
+// matches in time linear in the path length times this size, so bounding it
+// bounds the cost of every request.
+func regexInstructions(source string) (int, error) {
+	re, err := syntax.Parse(source, syntax.Perl)
+	if err != nil {
+		return 0, err
+	}
+	prog, err := syntax.Compile(re.Simplify())
+	if err != nil {
+		return 0, err
+	}
+	return len(prog.Inst), nil
 }
 
 // methods reads a non-empty list of distinct standard method names.

@@ -1,0 +1,143 @@
+package inject
+
+import (
+	"bytes"
+	"io"
+	"mime"
+	"mime/multipart"
+	"strings"
+	"unicode/utf8"
+)
+
+// BodyKind is what a body was scanned as.
+type BodyKind uint8
+
+// The body kinds, found by Sniff.
+const (
+	BodyText BodyKind = iota
+	BodyJSON
+	BodyForm
+	BodyMultipart
+)
+
+// Sniff returns what the body is, whatever its declared content type:
+// valid JSON is JSON, a body that splits into name=value pairs is a form,
+// and a multipart type with a boundary that the body uses is multipart.
+// The boundary is returned for multipart bodies.
+func Sniff(contentType string, body []byte) (BodyKind, string) {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') && validJSON(trimmed) {
+		return BodyJSON, ""
+	}
+
+	mediaType, params, _ := mime.ParseMediaType(contentType)
+	if strings.HasPrefix(mediaType, "multipart/") {
+		boundary := params["boundary"]
+		if boundary != "" && bytes.Contains(body, []byte("--"+boundary)) {
+			return BodyMultipart, boundary
+		}
+	}
+	if mediaType == "application/x-www-form-urlencoded" || looksLikeForm(body) {
+		return BodyForm, ""
+	}
+	return BodyText, ""
+}
+
+// looksLikeForm reports whether body is one line of name=value pairs
+// whose names are plain parameter names.
+func looksLikeForm(body []byte) bool {
+	if len(body) == 0 || bytes.ContainsAny(body, " \t\r\n<>{}\"") || bytes.IndexByte(body, '=') < 0 {
+		return false
+	}
+	for pair := range bytes.SplitSeq(body, []byte("&")) {
+		name, _, ok := bytes.Cut(pair, []byte("="))
+		if !ok || len(name) == 0 {
+			return false
+		}
+		for _, c := range name {
+			if !(isNameByte(c) || c == '.' || c == '[' || c == ']' || c == '%') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// ScanBody scans a request body according to what Sniff finds it to be.
+// The caller bounds its size with MaxBodyBytes.
+func (p *Policy) ScanBody(contentType string, body []byte) []Finding {
+	if p.Disabled || len(body) == 0 {
+		return nil
+	}
+	s := scan{policy: p}
+
+	kind, boundary := Sniff(contentType, body)
+	switch kind {
+	case BodyJSON:
+		s.json(body)
+	case BodyForm:
+		s.pairs(string(body), InFormName, InFormValue)
+	case BodyMultipart:
+		s.multipart(body, boundary)
+	default:
+		s.text(string(body))
+	}
+	return s.findings
+}
+
+// text scans a body of unknown structure in windows of maxValueBytes, and
+// the text between the tags of markup separately.
+func (s *scan) text(body string) {
+	const overlap = 256
+	for start := 0; start < len(body) && !s.full(); start += maxValueBytes - overlap {
+		end := min(start+maxValueBytes, len(body))
+		s.checkValue(body[start:end], false, Location{Kind: InText, Name: "body"})
+		if end == len(body) {
+			break
+		}
+	}
+
+	if !strings.HasPrefix(strings.TrimSpace(body), "<") {
+		return
+	}
+	for part := range strings.SplitSeq(body, "<") {
+		_, content, ok := strings.Cut(part, ">")
+		if ok && strings.TrimSpace(content) != "" {
+			s.checkValue(content, false, Location{Kind: InText, Name: "element"})
+		}
+		if s.full() {
+			return
+		}
+	}
+}
+
+// maxMultipartParts bounds the parts read from one multipart body.
+const maxMultipartParts = 256
+
+// multipart scans the field names and values of a multipart/form-data
+// body, the file names, and file contents that are UTF-8 text.
+func (s *scan) multipart(body []byte, boundary string) {
+	reader := multipart.NewReader(bytes.NewReader(body), boundary)
+	for range maxMultipartParts {
+		part, err := reader.NextRawPart()
+		if err != nil {
+			// A truncated or malformed body ends the walk; what was
+			// read so far has been scanned.
+			return
+		}
+		name := part.FormName()
+		if s.policy.Exclusions.parameter(name) {
+			continue
+		}
+
+		loc := Location{Kind: InMultipart, Name: shortName(name)}
+		s.checkValue(part.FileName(), false, loc)
+		content, err := io.ReadAll(io.LimitReader(part, int64(len(body))))
+		if err == nil && utf8.Valid(content) {
+			s.checkValue(string(content), false, loc)
+		}
+		if s.full() {
+			return
+		}
+	}
+}

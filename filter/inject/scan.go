@@ -1,0 +1,136 @@
+package inject
+
+import (
+	"strconv"
+	"strings"
+)
+
+// MaxFindings bounds the findings of one request; scanning stops there.
+const MaxFindings = 8
+
+// maxValueBytes bounds the bytes of one value that detectors see. Longer
+// text bodies are scanned in windows of this size.
+const maxValueBytes = 16 << 10
+
+// scan holds the state of one scan.
+type scan struct {
+	policy   *Policy
+	findings []Finding
+}
+
+// want reports whether a detector of the category should run: every
+// category runs until the scan holds MaxFindings findings.
+func (s *scan) want(Category) bool { return len(s.findings) < MaxFindings }
+
+// counts reports whether the policy's sensitivity counts the signature.
+func (s *scan) counts(sig *Signature) bool {
+	return sig.Severity >= s.policy.Sensitivity && len(s.findings) < MaxFindings
+}
+
+func (s *scan) add(f Finding) {
+	if f.Severity < s.policy.Sensitivity || len(s.findings) >= MaxFindings {
+		return
+	}
+	s.findings = append(s.findings, f)
+}
+
+func (s *scan) full() bool { return len(s.findings) >= MaxFindings }
+
+// ScanTarget scans the raw :path of a request: each path segment and each
+// query parameter's name and value.
+func (p *Policy) ScanTarget(target string) []Finding {
+	if p.Disabled {
+		return nil
+	}
+	s := scan{policy: p}
+
+	path, query, _ := strings.Cut(target, "?")
+	if i := strings.IndexByte(query, '#'); i >= 0 {
+		query = query[:i]
+	}
+	segment := 0
+	for part := range strings.SplitSeq(path, "/") {
+		if part != "" {
+			s.checkValue(part, false, Location{Kind: InPath, Name: strconv.Itoa(segment)})
+			segment++
+		}
+		if s.full() {
+			return s.findings
+		}
+	}
+
+	// Traversal spans segments, so the whole path is checked as well.
+	if strings.Count(path, "/") > 1 {
+		s.checkValue(path, false, Location{Kind: InPath, Name: "*"})
+	}
+
+	s.pairs(query, InQueryName, InQueryValue)
+	return s.findings
+}
+
+// ScanHeaders scans the values of the policy's headers and, unless
+// disabled, each cookie value. Names must be lower-case, as the host
+// delivers them.
+func (p *Policy) ScanHeaders(headers [][2]string) []Finding {
+	if p.Disabled {
+		return nil
+	}
+	s := scan{policy: p}
+
+	for _, h := range headers {
+		switch {
+		case h[0] == "cookie" && p.ScanCookies:
+			s.cookies(h[1])
+		case containsString(p.Headers, h[0]):
+			s.checkValue(h[1], false, Location{Kind: InHeader, Name: h[0]})
+		}
+		if s.full() {
+			break
+		}
+	}
+	return s.findings
+}
+
+// pairs scans name=value pairs separated by '&', as in a query string or
+// a form body.
+func (s *scan) pairs(data string, nameKind, valueKind LocationKind) {
+	for pair := range strings.SplitSeq(data, "&") {
+		if pair == "" {
+			continue
+		}
+		rawName, value, _ := strings.Cut(pair, "=")
+		name, _ := Normalize(rawName, true, 1)
+		if s.policy.Exclusions.parameter(name) {
+			continue
+		}
+
+		s.checkValue(rawName, true, Location{Kind: nameKind, Name: shortName(name)})
+		s.checkValue(value, true, Location{Kind: valueKind, Name: shortName(name)})
+		if s.full() {
+			return
+		}
+	}
+}
+
+// cookies scans the values of one Cookie header (RFC 6265 §4.2.1).
+func (s *scan) cookies(header string) {
+	for pair := range strings.SplitSeq(header, ";") {
+		name, value, _ := strings.Cut(strings.TrimSpace(pair), "=")
+		if name == "" || containsString(s.policy.Exclusions.Cookies, name) {
+			continue
+		}
+		s.checkValue(value, false, Location{Kind: InCookie, Name: shortName(name)})
+		if s.full() {
+			return
+		}
+	}
+}
+
+// shortName cuts a client-chosen name that goes into a log line.
+func shortName(name string) string {
+	const limit = 64
+	if len(name) <= limit {
+		return name
+	}
+	return strings.ToValidUTF8(name[:limit], "") + "..."
+}

@@ -1,0 +1,241 @@
+package inject
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Signature is a regular expression that flags a value. Built-in and custom
+// signatures match the normalised, lower-cased value, so their patterns are
+// written in lower case.
+type Signature struct {
+	ID       string
+	Category Category
+	Severity Severity
+
+	re *regexp.Regexp
+
+	// anyOf lists substrings of which the value must contain at least one
+	// before the expression runs; empty means always run. It keeps the
+	// common benign value away from the regular expression engine.
+	anyOf []string
+
+	// guard, when set, must accept the value before the expression runs.
+	guard func(string) bool
+}
+
+// NewSignature compiles a custom RE2 signature. It returns an error when
+// the pattern does not compile.
+func NewSignature(id string, category Category, severity Severity, pattern string) (Signature, error) {
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return Signature{}, fmt.Errorf("inject: compiling signature %q failed: %w", id, err)
+	}
+	return Signature{ID: id, Category: category, Severity: severity, re: re}, nil
+}
+
+// matches reports whether the folded value matches.
+func (s *Signature) matches(folded string) bool {
+	if len(s.anyOf) > 0 && !containsAny(folded, s.anyOf) {
+		return false
+	}
+	if s.guard != nil && !s.guard(folded) {
+		return false
+	}
+	return s.re.MatchString(folded)
+}
+
+func containsAny(s string, parts []string) bool {
+	for _, p := range parts {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// sig builds a built-in signature; its pattern must compile.
+func sig(id string, c Category, sev Severity, anyOf string, pattern string) Signature {
+	s := Signature{ID: id, Category: c, Severity: sev, re: regexp.MustCompile(pattern)}
+	if anyOf != "" {
+		s.anyOf = strings.Split(anyOf, " ")
+	}
+	return s
+}
+
+func withGuard(s Signature, guard func(string) bool) Signature {
+	s.guard = guard
+	return s
+}
+
+// shortValue accepts values of at most 200 bytes and three lines.
+func shortValue(s string) bool {
+	return len(s) <= 200 && strings.Count(s, "\n") <= 3
+}
+
+func hasEquals(s string) bool { return strings.IndexByte(s, '=') >= 0 }
+func hasColon(s string) bool  { return strings.IndexByte(s, ':') >= 0 }
+func hasSlash(s string) bool  { return strings.ContainsAny(s, `/\\`) }
+
+// commandAfterSeparator reports whether a shell separator (; | & or $( )
+// is followed, after spaces and an optional path, by a command name. It
+// is a cheap pre-check for the separator signatures.
+func commandAfterSeparator(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != ';' && c != '|' && c != '&' && (c != '(' || i == 0 || s[i-1] != '$') {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && (s[j] == ' ' || s[j] == '\t' || s[j] == '{' || s[j] == '|' || s[j] == '&') {
+			j++
+		}
+		start := j
+		for j < len(s) && (isNameByte(s[j]) || s[j] == '/' || s[j] == '.') {
+			j++
+		}
+		word := s[start:j]
+		if k := strings.LastIndexByte(word, '/'); k >= 0 {
+			word = word[k+1:]
+		}
+		if commandNames[word] {
+			return true
+		}
+	}
+	return false
+}
+
+// commandNames holds every name of unambiguousCommands and wordCommands
+// without regular expression syntax.
+var commandNames = func() map[string]bool {
+	names := map[string]bool{"python2": true, "python3": true, "cmd.exe": true}
+	for _, list := range []string{unambiguousCommands, wordCommands} {
+		for _, name := range strings.Split(list, "|") {
+			names[strings.NewReplacer("[23]?", "", "(?:\\.exe)?", "", "\\", "").Replace(name)] = true
+		}
+	}
+	return names
+}()
+
+// Command names. unambiguousCommands rarely appear as English words, so a
+// separator before them is enough; wordCommands need an argument that
+// looks like a shell argument too.
+const (
+	unambiguousCommands = `whoami|uname|wget|curl|ifconfig|ipconfig|netstat|nslookup|ping|bash|zsh|ksh|csh|tcsh|sh|nc|ncat|netcat|telnet|python[23]?|perl|ruby|php|powershell|pwsh|cmd(?:\.exe)?|systeminfo|tasklist|taskkill|chmod|chown|passwd|useradd|nmap|xterm|base64|certutil|bitsadmin|wmic|crontab|nohup|mkfifo|socat|hostname|id|ls|pwd|printenv|rm|cp|mv|gcc|sudo|xxd|busybox|lsof|ps|env|uptime|getent|tftp|dig|sleep|echo|cat|dir|nl|tac|awk|sed|timeout|reg|ver|vol|tar|unzip|iwr|iex|invoke-expression|invoke-webrequest|iwmi|start-process`
+	wordCommands        = `type|find|head|tail|more|less|touch|kill|set|who|last|host|file|sort|cut|mail|time|date|wc|expr|ssh|ftp|su|od|tee|strings|stat|at|w|users|groups|ifup|route|arp|java|node|eval|exec|net`
+)
+
+// operators are the MongoDB query and aggregation operators that an
+// injected object or parameter uses.
+const operators = `ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|expr|or|and|not|nor|elemmatch|all|size|type|mod|text|function|accumulator|jsonschema|options|lookup|comment`
+
+var nosqlOperatorName = regexp.MustCompile(`^\$(?:` + operators + `)$`)
+
+// builtinSignatures are the signature sets, checked in order. Each states
+// what the category means, not a particular payload.
+var builtinSignatures = []Signature{
+	// OS command injection: a shell separator or substitution followed by
+	// a command, the $IFS space trick, system binaries by path, and the
+	// Windows shells.
+	withGuard(sig("cmdi-separator-command", CommandInjection, High, "; | & $(",
+		"(?:^|[;|&]|\\$\\()\\s*(?:\\{\\s*)?(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\",}]|\\$\\{?ifs)"), commandAfterSeparator),
+	withGuard(sig("cmdi-separator-word-command", CommandInjection, Medium, "; | & $(",
+		"(?:[;|&]|\\$\\()\\s*(?:"+wordCommands+")(?:$|\\s+[-/.$~%\\\\]|\\s*[;|&`)])"), commandAfterSeparator),
+	// Backticks quote code in Markdown, so only a backtick glued to the
+	// text before it, or a value that is a backticked command, counts.
+	sig("cmdi-backtick-command", CommandInjection, Medium, "`",
+		"(?:^|[\\w'\"=;|&])`\\s*(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\"])"),
+	// A line break separates commands too, but also lines of prose and
+	// code, so it counts only in short values.
+	withGuard(sig("cmdi-newline-command", CommandInjection, Medium, "\n \r",
+		"(?:^|[\\n\\r])\\s*(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\"])"), shortValue),
+	sig("cmdi-ifs", CommandInjection, High, "ifs", `\$\{?ifs\b`),
+	sig("cmdi-system-binary", CommandInjection, High, "bin/",
+		"(?:^|[\\s;|&`'\"=(])/(?:usr/)?s?bin/(?:"+unambiguousCommands+"|"+wordCommands+")\\b"),
+	sig("cmdi-windows-shell", CommandInjection, High, "cmd powershell comspec",
+		`cmd(?:\.exe)?\s*/[ck]\b|powershell(?:\.exe)?\s+-|%comspec%|\bcmd\.exe\b`),
+	sig("cmdi-redirect-device", CommandInjection, Medium, "/dev/",
+		`[<>]\s*/dev/(?:tcp|udp|null)/?`),
+
+	// Path traversal: parent-directory sequences deep enough to leave a
+	// web root, or aimed at a system file, and absolute system paths.
+	sig("traversal-system-file", PathTraversal, High, "etc/ boot.ini win.ini system32 proc/ .ssh .htaccess .htpasswd web.config windows",
+		`(?:^|[/\\:])(?:etc[/\\](?:passwd|shadow|group|hosts|issue|hostname|crontab|sudoers|motd|profile|fstab|mysql|httpd|apache2|nginx|ssh)|boot\.ini|win\.ini|system\.ini|windows[/\\](?:system32|win\.ini|repair)|winnt[/\\]|system32[/\\]|proc[/\\](?:self|version|\d+)[/\\]?|\.ssh[/\\]|\.htaccess|\.htpasswd|web\.config|var[/\\]log[/\\])`),
+
+	withGuard(sig("traversal-absolute-path", PathTraversal, High, "etc proc sys var usr root boot dev opt srv bin windows winnt inetpub xampp wamp apache httpd nginx program documents home",
+		`(?:^|//|[\s'"=:])(?:/|[a-z]:[/\\]|\\\\)(?:etc|proc|sys|var|usr|root|boot|dev|opt|srv|bin|sbin|windows|winnt|inetpub|xampp|wamp|apache2?|httpd|nginx|program files|documents and settings|home/[^/]+/\.)[/\\]`), hasSlash),
+	sig("traversal-drive-path", PathTraversal, Medium, ":\\ :/",
+		`^\s*[a-z]:[/\\][^\s]*[/\\]`),
+	sig("traversal-sensitive-file", PathTraversal, Medium, ".env .git .svn .aws .docker .kube id_rsa id_dsa id_ed25519 authorized_keys wp-config php.ini httpd.conf my.cnf history access_log access.log error_log error.log master.passwd",
+		`(?:^|[/\\])(?:\.env|\.git[/\\]|\.svn[/\\]|\.aws[/\\]|\.docker[/\\]|\.kube[/\\]|id_rsa|id_dsa|id_ed25519|authorized_keys|wp-config\.php|php\.ini|httpd\.conf|my\.cnf|\.bash_history|\.history|\.mysql_history|access[._]log|error[._]log|master\.passwd)\b`),
+
+	// NoSQL operator injection in parameter syntax and inside values.
+	sig("nosqli-operator-parameter", NoSQL, High, "[$",
+		`\[\s*\$(?:`+operators+`)\s*\]`),
+	withGuard(sig("nosqli-operator-object", NoSQL, Medium, "$",
+		`[{,]\s*['"]?\$(?:`+operators+`)['"]?\s*:|\$where\s*:`), hasColon),
+	sig("nosqli-javascript", NoSQL, Medium, "return sleep while this. db. var let date ==",
+		`['"]\s*(?:;|\|\||&&)\s*(?:return\b|sleep\s*\(|while\s*\(|this\.|db\.|var\s|let\s|\w+\s*=\s*new\s+date|['"]\w*['"]?\s*==)`),
+
+	// Header injection and response splitting: a line break followed by a
+	// header or a status line.
+	sig("protocol-crlf-header", Protocol, High, "\n \r",
+		`[\r\n]\s*(?:set-cookie|location|content-(?:type|length|disposition)|transfer-encoding|refresh|x-xss-protection|http/\d)\s*[:/]`),
+
+	// Server-side code and template injection.
+	sig("code-php", CodeInjection, High, "<? php $_ phar://",
+		`<\?(?:php|=)|\bphp://(?:filter|input|expect|fd)|\bphar://|\$_(?:get|post|request|cookie|server|files|env|session)\b`),
+	sig("code-php-function", CodeInjection, Medium, "system shell_exec passthru popen proc_open pcntl_exec assert base64_decode file_get_contents file_put_contents fopen readfile include require call_user_func create_function preg_replace phpinfo str_rot13 gzinflate",
+		`\b(?:system|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|base64_decode|file_get_contents|file_put_contents|fopen|readfile|include|require|include_once|require_once|call_user_func|create_function|preg_replace|phpinfo|str_rot13|gzinflate)\s*\(`),
+	sig("code-java", CodeInjection, High, "java jndi runtime processbuilder xwork ognl classloader",
+		`java\.lang\.(?:runtime|processbuilder|system|class|reflect)|\$\{\s*jndi\s*:|runtime\.getruntime|new\s+processbuilder|com\.opensymphony\.xwork2|ognlcontext|class\.module\.classloader|javax\.script|java\.io\.file|java\.beans|java\.net\.url`),
+	sig("code-node", CodeInjection, High, "child_process mainmodule process. _$$nd_func$$_ constructor",
+		`child_process|process\.mainmodule|_\$\$nd_func\$\$_|process\.binding|process\.env|global\.process|constructor\s*\(\s*['"]return|\.constructor\.constructor`),
+	sig("code-template", CodeInjection, High, "{{ ${ #{ <% {%",
+		`\{\{[^}]*(?:\d\s*[*+]\s*\d|__|config|self|request|lipsum|cycler|joiner|namespace|range|constructor|\.class|getclass|exec|popen|system)|\$\{[^}]*(?:\d\s*[*+]\s*\d|getclass|runtime|class\.|t\(java|__)|#\{[^}]*(?:\d\s*[*+]\s*\d|runtime|system|exec|`+"`"+`)|<%=?[^%]*(?:system|exec|runtime|7\s*\*\s*7|`+"`"+`)|\{%[^%]*(?:import|include|exec|system|popen)`),
+	sig("code-python", CodeInjection, High, "__",
+		`__(?:class|mro|subclasses|globals|builtins|import|init)__`),
+	sig("code-prototype-pollution", CodeInjection, High, "__proto__ prototype",
+		`__proto__|constructor\s*(?:\.|\[\s*['"]?)\s*prototype`),
+
+	// Remote file inclusion and request forgery: URLs with a dangerous
+	// scheme or an internal or raw-IP host.
+	sig("rfi-scheme", RemoteInclusion, High, "://",
+		`\b(?:gopher|dict|ldap|ldaps|jar|netdoc|expect|tftp)://|\bfile://`),
+	sig("rfi-internal-host", RemoteInclusion, High, "://",
+		`\b(?:https?|ftps?)://(?:[^/@\s]*@)?(?:localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1?\]|169\.254\.169\.254|metadata\.google\.internal|0x7f|2130706433|0177\.)`),
+	sig("rfi-ip-url", RemoteInclusion, Medium, "://",
+		`^\s*(?:https?|ftps?)://\d{1,3}(?:\.\d{1,3}){3}|^\s*(?:https?|ftps?)://[^?#\s]+\?\s*$`),
+
+	// Cross-site scripting beyond what libinjection finds: script URIs,
+	// event handlers in markup, and script-only sinks.
+	sig("xss-script-uri", XSS, High, "script: data:",
+		`(?:java|vb|live)script\s*:|data\s*:\s*(?:text/html|image/svg|application/(?:x-)?javascript)`),
+	withGuard(sig("xss-event-handler", XSS, High, "on",
+		`(?:<[a-z!][^>]*|['"\s/])\bon[a-z]{4,}\s*=`), hasEquals),
+	sig("xss-script-sink", XSS, Medium, "alert prompt confirm eval settimeout setinterval document. window.location fromcharcode innerhtml",
+		`\b(?:alert|prompt|confirm|eval|settimeout|setinterval)\s*(?:\(|`+"`"+`)|document\.(?:cookie|domain|write|location)|window\.location|fromcharcode|\.innerhtml\s*=`),
+	sig("xss-dangerous-tag", XSS, High, "<",
+		`<\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|svg|math|base|meta|link|style|xss|isindex|marquee|layer|bgsound|template)\b`),
+}
+
+// shellQuoteRemover removes the quoting tricks that the shell
+// ignores: w'h'o'am'i, c\at and $@ inside a word.
+var shellQuoteRemover = strings.NewReplacer("'", "", `"`, "", `\`, "", "$@", "", "${ifs}", " ", "$ifs", " ")
+
+// deobfuscateShell returns the value with shell quoting tricks removed, or
+// "" when it has none.
+func deobfuscateShell(folded string) string {
+	if !strings.ContainsAny(folded, `'"\$`) {
+		return ""
+	}
+	out := shellQuoteRemover.Replace(folded)
+	if out == folded {
+		return ""
+	}
+	return out
+}
+
+// unicodeSlashes maps look-alike slashes that NFKC keeps to '/'.
+var unicodeSlashes = strings.NewReplacer("\u2215", "/", "\u2044", "/", "\u29f8", "/", "\u29f9", `\`)

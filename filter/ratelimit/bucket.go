@@ -1,0 +1,70 @@
+package ratelimit
+
+import (
+	"encoding/binary"
+	"time"
+)
+
+// bucket is a token bucket at an instant.
+type bucket struct {
+	tokens uint64 // token units
+	last   int64  // Unix nanoseconds of the last refill
+}
+
+// decodeBucket reads a stored bucket and refills it up to now. An unused or
+// unreadable slot is a full bucket.
+func decodeBucket(state []byte, limit Limit, now time.Time) bucket {
+	capacity := uint64(limit.Quota) * tokenUnit
+	at := now.UnixNano()
+	if len(state) != stateSize || state[0] != stateTokenBucket {
+		return bucket{tokens: capacity, last: at}
+	}
+
+	b := bucket{tokens: getUint64(state[1:9]), last: int64(getUint64(state[9:17]))}
+	b.tokens = min(b.tokens, capacity) // the capacity may have shrunk
+	if at <= b.last {
+		// The clock went back, or another worker refilled later than this
+		// reading: keep the later instant so that no time counts twice.
+		return b
+	}
+
+	missing := capacity - b.tokens
+	elapsed := uint64(at - b.last)
+	rate := uint64(limit.RefillMilli)
+	if elapsed >= ceilDiv(missing, rate) {
+		b.tokens = capacity
+	} else {
+		b.tokens += elapsed * rate // < missing, so no overflow
+	}
+	b.last = at
+	return b
+}
+
+// take charges one token when the bucket has one.
+func (b bucket) take(limit Limit) outcome {
+	capacity := uint64(limit.Quota) * tokenUnit
+	rate := uint64(limit.RefillMilli)
+
+	if b.tokens < tokenUnit {
+		return outcome{
+			reset:      time.Duration(ceilDiv(capacity-b.tokens, rate)),
+			retryAfter: time.Duration(ceilDiv(tokenUnit-b.tokens, rate)),
+		}
+	}
+
+	b.tokens -= tokenUnit
+	return outcome{
+		allowed:   true,
+		remaining: int64(b.tokens / tokenUnit),
+		reset:     time.Duration(ceilDiv(capacity-b.tokens, rate)),
+		next:      b.encode(),
+	}
+}
+
+func (b bucket) encode() []byte {
+	out := make([]byte, stateSize)
+	out[0] = stateTokenBucket
+	putUint64(out[1:9], b.tokens)
+	binary.BigEndian.PutUint64(out[9:17], uint64(b.last))
+	return out
+}

@@ -1,0 +1,216 @@
+package ratelimit
+
+import (
+	"errors"
+	"time"
+)
+
+// Result is the limiter's decision on one request.
+type Result struct {
+	// Allow lets the request through.
+	Allow bool
+
+	// Rule names the most restrictive enforced rule: the one that denied
+	// the request (the longest wait when several did), or, when allowed,
+	// the one with the least quota left. It is "" when no enforced rule
+	// applied.
+	Rule string
+
+	// Status, Code, Body and ReplyHeaders make the 429 local reply when
+	// !Allow. ReplyHeaders holds content-type, retry-after and the
+	// configured rate limit headers.
+	Status       int
+	Code         string
+	Body         []byte
+	ReplyHeaders [][2]string
+
+	// ResponseHeaders are the rate limit headers to add to the upstream's
+	// response when Allow and Headers.OnAllowed are set.
+	ResponseHeaders [][2]string
+
+	// ShadowExceeded names the shadow rules that the request exceeded.
+	ShadowExceeded []string
+
+	// Failures lists the rules whose state could not be read or written;
+	// each rule's FailureMode decided for it.
+	Failures []RuleError
+}
+
+// RuleError is a store failure on one rule. It never holds a key value.
+type RuleError struct {
+	Rule string
+	Err  error
+}
+
+// ErrContention is the error of a rule whose compare-and-swap failed
+// MaxAttempts times.
+var ErrContention = errors.New("ratelimit: shared data write conflicted on every attempt")
+
+// Check decides on one request. Every rule that applies is checked; the
+// request passes only if all enforced rules pass, and only then is each
+// rule charged, so no rule counts a request that another rule denied.
+func (l *Limiter) Check(req *Request) Result {
+	if !l.Active() {
+		return Result{Allow: true}
+	}
+
+	now := l.now()
+	checks := l.read(req, now)
+
+	var res Result
+	l.noteShadowAndFailures(checks, &res)
+	if denied := mostRestrictiveDenial(checks); denied != nil {
+		return l.deny(denied, req, res)
+	}
+
+	for i := range checks {
+		c := &checks[i]
+		if c.failed || !c.result.allowed {
+			continue
+		}
+		if l.commit(c, now, &res) {
+			continue
+		}
+		if !c.rule.Shadow {
+			l.refundAll(checks[:i], now)
+			return l.deny(c, req, res)
+		}
+	}
+	return l.allow(checks, res)
+}
+
+// read finds the rules that apply, reads their slots and decides each.
+func (l *Limiter) read(req *Request, now time.Time) []check {
+	k := keyer{req: req, clientIP: &l.cfg.ClientIP}
+	var buf [128]byte
+	checks := make([]check, 0, len(l.cfg.Rules))
+
+	for i := range l.cfg.Rules {
+		r := &l.cfg.Rules[i]
+		if !appliesTo(r, req.Route) {
+			continue
+		}
+		slot, ok := k.slot(r, buf[:0])
+		if !ok {
+			continue
+		}
+
+		c := check{rule: r, limit: r.limitFor(req.Tier), key: slotKey(r.Name, slot)}
+		c.state, c.cas, c.err = l.store.Get(c.key)
+		if errors.Is(c.err, ErrNotFound) {
+			c.err = nil // Prepare did not run: Set will create the slot.
+		}
+		c.failed = c.err != nil
+		if !c.failed {
+			c.result = decide(r.Algorithm, c.limit, c.state, now)
+		}
+		checks = append(checks, c)
+	}
+	return checks
+}
+
+func appliesTo(r *Rule, route string) bool {
+	if r.Routes == nil {
+		return true
+	}
+	for _, name := range r.Routes {
+		if name == route {
+			return true
+		}
+	}
+	return false
+}
+
+// commit writes a check's new state with compare-and-swap. On a conflict
+// it reads the slot again and decides again, up to MaxAttempts times. It
+// returns false when the rule now denies the request or the store failed
+// (c.failed, with c.err).
+func (l *Limiter) commit(c *check, now time.Time, res *Result) bool {
+	for attempt := 1; ; attempt++ {
+		err := l.store.Set(c.key, c.result.next, c.cas)
+		if err == nil {
+			c.charged = true
+			return true
+		}
+		if !errors.Is(err, ErrCASMismatch) {
+			return l.fail(c, err, res)
+		}
+		if attempt == MaxAttempts {
+			return l.fail(c, ErrContention, res)
+		}
+
+		c.state, c.cas, err = l.store.Get(c.key)
+		if err != nil {
+			return l.fail(c, err, res)
+		}
+		c.result = decide(c.rule.Algorithm, c.limit, c.state, now)
+		if !c.result.allowed {
+			if c.rule.Shadow {
+				res.ShadowExceeded = append(res.ShadowExceeded, c.rule.Name)
+			}
+			return false
+		}
+	}
+}
+
+// fail records a store failure; with FailAllow the rule lets the request
+// through uncounted, which the caller sees as a successful commit.
+func (l *Limiter) fail(c *check, err error, res *Result) bool {
+	c.failed, c.err = true, err
+	res.Failures = append(res.Failures, RuleError{Rule: c.rule.Name, Err: err})
+	return c.rule.FailureMode == FailAllow || c.rule.Shadow
+}
+
+// refundAll gives back the requests already charged to earlier rules,
+// best effort: a refund that keeps conflicting is dropped, which errs
+// towards limiting.
+func (l *Limiter) refundAll(checks []check, now time.Time) {
+	for i := range checks {
+		c := &checks[i]
+		if !c.charged {
+			continue
+		}
+		for attempt := 0; attempt < MaxAttempts; attempt++ {
+			state, cas, err := l.store.Get(c.key)
+			if err != nil {
+				break
+			}
+			next := refund(c.rule.Algorithm, c.limit, state, now)
+			if err := l.store.Set(c.key, next, cas); !errors.Is(err, ErrCASMismatch) {
+				break
+			}
+		}
+	}
+}
+
+// noteShadowAndFailures records the read phase's shadow rules over their
+// limit and its store failures.
+func (l *Limiter) noteShadowAndFailures(checks []check, res *Result) {
+	for i := range checks {
+		c := &checks[i]
+		switch {
+		case c.failed:
+			res.Failures = append(res.Failures, RuleError{Rule: c.rule.Name, Err: c.err})
+		case c.rule.Shadow && !c.result.allowed:
+			res.ShadowExceeded = append(res.ShadowExceeded, c.rule.Name)
+		}
+	}
+}
+
+// mostRestrictiveDenial returns the enforced rule that denies the request
+// with the longest wait, or nil when every enforced rule passes. A rule
+// whose store failed denies when its failure mode is FailDeny.
+func mostRestrictiveDenial(checks []check) *check {
+	var worst *check
+	for i := range checks {
+		c := &checks[i]
+		if c.rule.Shadow {
+			continue
+		}
+		denies := (c.failed && c.rule.FailureMode == FailDeny) || (!c.failed && !c.result.allowed)
+		if denies && (worst == nil || c.result.retryAfter > worst.result.retryAfter) {
+			worst = c
+		}
+	}
+	return worst
+}

@@ -1,0 +1,121 @@
+package ratelimit
+
+import (
+	"net/netip"
+	"strings"
+)
+
+// maxForwardedEntries bounds the X-Forwarded-For entries read per request,
+// so that a huge header costs bounded work.
+const maxForwardedEntries = 64
+
+// ClientAddr returns the client address of a request whose connection
+// peer is source ("ip:port", "[ip]:port" or a bare address) and whose
+// headers are given in order, before grouping by prefix.
+//
+// X-Forwarded-For is read only as c allows: with TrustedHops, the client
+// is that many entries from the right of every header line joined in order;
+// with TrustedProxies, only when the peer is a trusted proxy, and the
+// client is then the rightmost entry outside the trusted networks. ok is
+// false when no address can be found, such as for a peer that is not an IP
+// address.
+func (c *ClientIP) ClientAddr(source string, headers [][2]string) (addr netip.Addr, ok bool) {
+	peer, ok := parseAddr(source)
+	switch {
+	case !ok:
+		return netip.Addr{}, false
+	case c.TrustedHops > 0:
+		entries := forwardedEntries(headers, c.TrustedHops)
+		if len(entries) == 0 {
+			return peer, true
+		}
+		// Fewer entries than hops: the farthest address known.
+		pick := max(len(entries)-c.TrustedHops, 0)
+		if addr, ok := parseAddr(entries[pick]); ok {
+			return addr, true
+		}
+		return peer, true
+	case len(c.TrustedProxies) > 0 && c.trusted(peer):
+		return c.rightmostUntrusted(peer, forwardedEntries(headers, maxForwardedEntries))
+	}
+	return peer, true
+}
+
+// rightmostUntrusted walks the entries from the right past trusted proxies.
+// An entry that is not an address stops the walk at the last trusted hop,
+// because nothing to its left can be believed.
+func (c *ClientIP) rightmostUntrusted(peer netip.Addr, entries []string) (netip.Addr, bool) {
+	last := peer
+	for i := len(entries) - 1; i >= 0; i-- {
+		addr, ok := parseAddr(entries[i])
+		if !ok {
+			return last, true
+		}
+		if !c.trusted(addr) {
+			return addr, true
+		}
+		last = addr
+	}
+	return last, true
+}
+
+func (c *ClientIP) trusted(addr netip.Addr) bool {
+	for _, prefix := range c.TrustedProxies {
+		if prefix.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// Group returns the network of addr that the client's key is made of: addr
+// masked to IPv4Prefix or IPv6Prefix bits.
+func (c *ClientIP) Group(addr netip.Addr) netip.Prefix {
+	bits := c.IPv4Prefix
+	if addr.Is6() {
+		bits = c.IPv6Prefix
+	}
+	if bits == 0 {
+		bits = addr.BitLen()
+	}
+	prefix, _ := addr.Prefix(bits) // bits is within the address length
+	return prefix
+}
+
+// forwardedEntries returns the last n entries of every X-Forwarded-For line
+// joined in order (RFC 9110 §5.3), trimmed of spaces. Empty entries are
+// kept, so that they count as hops and fail to parse.
+func forwardedEntries(headers [][2]string, n int) []string {
+	var entries []string
+	for _, header := range headers {
+		if header[0] != "x-forwarded-for" {
+			continue
+		}
+		for value := header[1]; ; {
+			entry, rest, more := strings.Cut(value, ",")
+			entries = append(entries, strings.TrimSpace(entry))
+			if len(entries) > n {
+				entries = entries[1:]
+			}
+			if !more {
+				break
+			}
+			value = rest
+		}
+	}
+	return entries
+}
+
+// parseAddr reads "ip", "ip:port" or "[ip]:port", drops an IPv6 zone, and
+// unmaps IPv4-mapped IPv6 addresses, so one client has one form.
+func parseAddr(s string) (netip.Addr, bool) {
+	addr, err := netip.ParseAddr(s)
+	if err != nil {
+		addrPort, err := netip.ParseAddrPort(s)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		addr = addrPort.Addr()
+	}
+	return addr.WithZone("").Unmap(), true
+}

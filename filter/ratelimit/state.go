@@ -1,0 +1,81 @@
+package ratelimit
+
+import (
+	"encoding/binary"
+	"time"
+)
+
+// State encoding. Every value a rule stores in a slot is one of:
+//
+//	[0]                                   an unused slot (Prepare writes it)
+//	[1] tokens:uint64 last:int64          a token bucket
+//	[2] window:int64 previous:uint32 current:uint32   a sliding window
+//
+// Integers are big-endian. tokens counts token units (tokenUnit per token),
+// last and window are Unix nanoseconds and window indexes. A value that
+// matches none of these, such as one written by another rule algorithm
+// after a configuration change, reads as an unused slot.
+const (
+	stateUnused        byte = 0
+	stateTokenBucket   byte = 1
+	stateSlidingWindow byte = 2
+
+	stateSize = 17
+)
+
+// unusedSlot is the value Prepare writes into every slot.
+var unusedSlot = []byte{stateUnused}
+
+// tokenUnit is one token in token units. The refill rate in thousandths of
+// a token per second is then exactly the number of token units per
+// nanosecond, so refilling is integer arithmetic without rounding.
+const tokenUnit = 1_000_000_000_000
+
+// outcome is a rule's verdict on one request at one instant.
+type outcome struct {
+	allowed bool
+
+	// remaining is the quota left after this request (0 when denied).
+	remaining int64
+
+	// reset is the time until the whole quota is available again.
+	reset time.Duration
+
+	// retryAfter is, when denied, the time until one request would pass.
+	retryAfter time.Duration
+
+	// next is the state to store when the request passes.
+	next []byte
+}
+
+// decide applies one request to the encoded state at now.
+func decide(alg Algorithm, limit Limit, state []byte, now time.Time) outcome {
+	if alg == SlidingWindow {
+		return decodeWindow(state, limit, now).take(limit, now)
+	}
+	return decodeBucket(state, limit, now).take(limit)
+}
+
+// refund gives back the request that decide charged, for a request that a
+// later rule denied after this one was already written.
+func refund(alg Algorithm, limit Limit, state []byte, now time.Time) []byte {
+	if alg == SlidingWindow {
+		w := decodeWindow(state, limit, now)
+		if w.current > 0 {
+			w.current--
+		}
+		return w.encode()
+	}
+
+	b := decodeBucket(state, limit, now)
+	b.tokens = min(b.tokens+tokenUnit, uint64(limit.Quota)*tokenUnit)
+	return b.encode()
+}
+
+func putUint64(dst []byte, v uint64) { binary.BigEndian.PutUint64(dst, v) }
+func getUint64(src []byte) uint64    { return binary.BigEndian.Uint64(src) }
+
+// ceilDiv returns ⌈a/b⌉ for b > 0.
+func ceilDiv(a, b uint64) uint64 {
+	return a/b + min(a%b, 1)
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"errors"
+	"time"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/bulwark-dev/bulwark/filter"
+	"github.com/bulwark-dev/bulwark/filter/config"
+	"github.com/bulwark-dev/bulwark/filter/ratelimit"
+)
+
+// reasonRateLimited is the Decision.Reason of a request that a rate limit
+// rule denied.
+const reasonRateLimited = "rate_limited"
+
+// sharedDataStore keeps rate limit state in the proxy's shared data, which
+// every worker VM with the same vm_id sees (proxy_get_shared_data and
+// proxy_set_shared_data).
+type sharedDataStore struct{}
+
+func (sharedDataStore) Get(key string) ([]byte, uint32, error) {
+	value, cas, err := proxywasm.GetSharedData(key)
+	if errors.Is(err, types.ErrorStatusNotFound) {
+		return nil, 0, ratelimit.ErrNotFound
+	}
+	return value, cas, err
+}
+
+func (sharedDataStore) Set(key string, value []byte, cas uint32) error {
+	err := proxywasm.SetSharedData(key, value, cas)
+	if errors.Is(err, types.ErrorStatusCasMismatch) {
+		return ratelimit.ErrCASMismatch
+	}
+	return err
+}
+
+// newLimiter returns the limiter of cfg's rate limit rules, nil when there
+// are none, and creates the rules' shared-data slots. Time is the WASI
+// clock, which Envoy (and the test host) provide.
+func newLimiter(cfg *config.Config) *ratelimit.Limiter {
+	if len(cfg.RateLimits.Rules) == 0 {
+		return nil
+	}
+
+	limiter := ratelimit.New(&cfg.RateLimits, sharedDataStore{}, time.Now)
+	if err := limiter.Prepare(); err != nil {
+		// Slots that were not created are created on first use, where a
+		// race between workers can lose a few counts.
+		proxywasm.LogWarnf("creating rate limit slots in shared data failed: %v", err)
+	}
+	proxywasm.LogInfof("rate limits loaded: rules=%d max_shared_data_bytes=%d",
+		len(cfg.RateLimits.Rules), cfg.RateLimits.MaxBytes())
+	return limiter
+}
+
+// limit applies the rate limit rules to a request that authentication let
+// through, and turns the decision into the 429 reply when a rule denies it.
+// The caller is the API key id of the decision, and its tier the key's tier.
+func (h *httpContext) limit(decision *filter.Decision, request *filter.Request) {
+	if h.limiter == nil {
+		return
+	}
+
+	req := ratelimit.Request{
+		Route:     decision.Route,
+		Identity:  decision.KeyID,
+		Tier:      decision.Tier,
+		Headers:   request.Headers,
+		Path:      request.Path,
+		RequestID: request.RequestID,
+	}
+	if h.limiter.NeedsClientIP() {
+		source, err := proxywasm.GetProperty([]string{"source", "address"})
+		if err != nil {
+			proxywasm.LogDebugf("reading source.address failed: %v", err)
+		}
+		req.SourceAddress = string(source)
+	}
+
+	result := h.limiter.Check(&req)
+	logRateLimit(decision, &result)
+	if result.Allow {
+		h.rateHeaders = result.ResponseHeaders
+		return
+	}
+
+	*decision = filter.Decision{
+		Status:       result.Status,
+		Code:         result.Code,
+		Body:         result.Body,
+		ReplyHeaders: result.ReplyHeaders,
+		Route:        decision.Route,
+		KeyID:        decision.KeyID,
+		Tier:         decision.Tier,
+		Reason:       reasonRateLimited,
+	}
+}
+
+// logRateLimit logs store failures and shadow rules over their limit. Key
+// values are never logged, because a header or query key can be a secret.
+func logRateLimit(decision *filter.Decision, result *ratelimit.Result) {
+	for _, failure := range result.Failures {
+		proxywasm.LogWarnf("rate limit rule %q: shared data failed, its failure_mode applies: %v",
+			failure.Rule, failure.Err)
+	}
+	for _, rule := range result.ShadowExceeded {
+		proxywasm.LogInfof("rate limit rule %q in shadow mode exceeded: route=%q key_id=%q",
+			rule, decision.Route, decision.KeyID)
+	}
+}
+
+// OnHttpResponseHeaders adds the rate limit headers of an allowed request
+// to the upstream's response.
+func (h *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) types.Action {
+	for _, header := range h.rateHeaders {
+		if err := proxywasm.AddHttpResponseHeader(header[0], header[1]); err != nil {
+			proxywasm.LogDebugf("adding response header %q failed: %v", header[0], err)
+		}
+	}
+	return types.ActionContinue
+}
