@@ -66,18 +66,28 @@ func (s *Stream) trailerMap(d *direction, m **headerMap, write, logRead bool) *h
 	return nil
 }
 
-func hostGetHeaderMapValue(w *worker, p []uint64) Status {
+// readMapKey reads the map type and the header name of a header-map
+// hostcall from p[0:3], with the name lower-cased as Envoy does.
+func (w *worker) readMapKey(p []uint64) (uint32, string, Status) {
 	mt := u32(p[0])
 	if mt > mapHTTPCallResponseTrailer {
-		return StatusBadArgument
+		return 0, "", StatusBadArgument
 	}
 	key, ok := w.readString(u32(p[1]), u32(p[2]))
 	if !ok {
-		return StatusInvalidMemoryAccess
+		return 0, "", StatusInvalidMemoryAccess
 	}
 	key = strings.ToLower(key)
 	if w.tracing() {
 		w.note("map=%d key=%q", mt, key)
+	}
+	return mt, key, StatusOK
+}
+
+func hostGetHeaderMapValue(w *worker, p []uint64) Status {
+	mt, key, st := w.readMapKey(p)
+	if st != StatusOK {
+		return st
 	}
 	m, st := w.headerMap(mt, false)
 	if st != StatusOK {
@@ -107,18 +117,13 @@ func hostGetHeaderMapPairs(w *worker, p []uint64) Status {
 
 // headerEdit reads a key and value for add and replace.
 func (w *worker) headerEdit(p []uint64) (*headerMap, string, string, Status) {
-	mt := u32(p[0])
-	if mt > mapHTTPCallResponseTrailer {
-		return nil, "", "", StatusBadArgument
+	mt, key, st := w.readMapKey(p)
+	if st != StatusOK {
+		return nil, "", "", st
 	}
-	key, ok1 := w.readString(u32(p[1]), u32(p[2]))
-	value, ok2 := w.readString(u32(p[3]), u32(p[4]))
-	if !ok1 || !ok2 {
+	value, ok := w.readString(u32(p[3]), u32(p[4]))
+	if !ok {
 		return nil, "", "", StatusInvalidMemoryAccess
-	}
-	key = strings.ToLower(key)
-	if w.tracing() {
-		w.note("map=%d key=%q", mt, key)
 	}
 	m, st := w.headerMap(mt, true)
 	if st != StatusOK {
@@ -144,17 +149,9 @@ func hostReplaceHeaderMapValue(w *worker, p []uint64) Status {
 }
 
 func hostRemoveHeaderMapValue(w *worker, p []uint64) Status {
-	mt := u32(p[0])
-	if mt > mapHTTPCallResponseTrailer {
-		return StatusBadArgument
-	}
-	key, ok := w.readString(u32(p[1]), u32(p[2]))
-	if !ok {
-		return StatusInvalidMemoryAccess
-	}
-	key = strings.ToLower(key)
-	if w.tracing() {
-		w.note("map=%d key=%q", mt, key)
+	mt, key, st := w.readMapKey(p)
+	if st != StatusOK {
+		return st
 	}
 	m, st := w.headerMap(mt, true)
 	if st != StatusOK {
