@@ -32,6 +32,7 @@ func (p *parser) ruleKey(path string, v gjson.Result) []ratelimit.KeyPart {
 	}
 
 	parts := make([]ratelimit.KeyPart, 0, len(items))
+	positions := make([]int, 0, len(items)) // the index in items of each part
 	for i, item := range items {
 		itemPath := index(path, i)
 		part, ok := p.keyPart(itemPath, item)
@@ -44,12 +45,13 @@ func (p *parser) ruleKey(path string, v gjson.Result) []ratelimit.KeyPart {
 		}
 		for j, seen := range parts {
 			if seen == part {
-				p.fail(itemPath, "duplicate key part; "+index(path, j)+" is the same", item)
+				p.fail(itemPath, "duplicate key part; "+index(path, positions[j])+" is the same", item)
 				ok = false
 			}
 		}
 		if ok {
 			parts = append(parts, part)
+			positions = append(positions, i)
 		}
 	}
 
