@@ -40,8 +40,9 @@ func decodeBucket(state []byte, limit Limit, now time.Time) bucket {
 	return b
 }
 
-// take charges one token when the bucket has one.
-func (b bucket) take(limit Limit) outcome {
+// take charges one token when the bucket has one; the next state is
+// appended to dst.
+func (b bucket) take(dst []byte, limit Limit) outcome {
 	capacity := uint64(limit.Quota) * tokenUnit
 	rate := uint64(limit.RefillMilli)
 
@@ -57,14 +58,12 @@ func (b bucket) take(limit Limit) outcome {
 		allowed:   true,
 		remaining: int64(b.tokens / tokenUnit),
 		reset:     time.Duration(ceilDiv(capacity-b.tokens, rate)),
-		next:      b.encode(),
+		next:      b.appendTo(dst),
 	}
 }
 
-func (b bucket) encode() []byte {
-	out := make([]byte, stateSize)
-	out[0] = stateTokenBucket
-	putUint64(out[1:9], b.tokens)
-	binary.BigEndian.PutUint64(out[9:17], uint64(b.last))
-	return out
+func (b bucket) appendTo(dst []byte) []byte {
+	dst = append(dst, stateTokenBucket)
+	dst = binary.BigEndian.AppendUint64(dst, b.tokens)
+	return binary.BigEndian.AppendUint64(dst, uint64(b.last))
 }

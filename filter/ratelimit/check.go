@@ -54,8 +54,10 @@ func (l *Limiter) Check(req *Request) Result {
 		return Result{Allow: true}
 	}
 
+	s := l.acquire()
+	defer l.release(s)
 	now := l.now()
-	checks := l.read(req, now)
+	checks := l.read(s, req, now)
 
 	var res Result
 	l.noteShadowAndFailures(checks, &res)
@@ -79,33 +81,38 @@ func (l *Limiter) Check(req *Request) Result {
 	return l.allow(checks, res)
 }
 
-// read finds the rules that apply, reads their slots and decides each.
-func (l *Limiter) read(req *Request, now time.Time) []check {
-	k := keyer{req: req, clientIP: &l.cfg.ClientIP}
-	var buf [128]byte
-	checks := make([]check, 0, len(l.cfg.Rules))
+// read finds the rules that apply, reads their slots and decides each. The
+// checks live in s.
+func (l *Limiter) read(s *scratch, req *Request, now time.Time) []check {
+	s.keyer.reset(req, &l.cfg.ClientIP)
+	if cap(s.checks) < len(l.cfg.Rules) {
+		// Never grown below: each check's result.next points into it.
+		s.checks = make([]check, 0, len(l.cfg.Rules))
+	}
+	checks := s.checks[:0]
 
 	for i := range l.cfg.Rules {
 		r := &l.cfg.Rules[i]
 		if !appliesTo(r, req.Route) {
 			continue
 		}
-		slot, ok := k.slot(r, buf[:0])
+		slot, ok := s.keyer.slot(r)
 		if !ok {
 			continue
 		}
 
-		c := check{rule: r, limit: r.limitFor(req.Tier), key: slotKey(r.Name, slot)}
+		checks = append(checks, check{rule: r, limit: r.limitFor(req.Tier), key: s.slotKey(i, r, slot)})
+		c := &checks[len(checks)-1]
 		c.state, c.cas, c.err = l.store.Get(c.key)
 		if errors.Is(c.err, ErrNotFound) {
 			c.err = nil // Prepare did not run: Set will create the slot.
 		}
 		c.failed = c.err != nil
 		if !c.failed {
-			c.result = decide(r.Algorithm, c.limit, c.state, now)
+			c.result = decideInto(c.next[:0], r.Algorithm, c.limit, c.state, now)
 		}
-		checks = append(checks, c)
 	}
+	s.checks = checks
 	return checks
 }
 
@@ -143,7 +150,7 @@ func (l *Limiter) commit(c *check, now time.Time, res *Result) bool {
 		if err != nil {
 			return l.fail(c, err, res)
 		}
-		c.result = decide(c.rule.Algorithm, c.limit, c.state, now)
+		c.result = decideInto(c.next[:0], c.rule.Algorithm, c.limit, c.state, now)
 		if !c.result.allowed {
 			if c.rule.Shadow {
 				res.ShadowExceeded = append(res.ShadowExceeded, c.rule.Name)

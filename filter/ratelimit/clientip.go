@@ -108,14 +108,24 @@ func forwardedEntries(headers [][2]string, n int) []string {
 
 // parseAddr reads "ip", "ip:port" or "[ip]:port", drops an IPv6 zone, and
 // unmaps IPv4-mapped IPv6 addresses, so one client has one form.
+//
+// A bare address never starts with '[' and never has exactly one colon
+// (IPv6 has at least two), and an address with a port always does one or
+// the other, so the form is chosen before parsing: a failed parse builds
+// an error, which costs allocations on every request.
 func parseAddr(s string) (netip.Addr, bool) {
-	addr, err := netip.ParseAddr(s)
-	if err != nil {
+	var addr netip.Addr
+	if strings.HasPrefix(s, "[") || strings.Count(s, ":") == 1 {
 		addrPort, err := netip.ParseAddrPort(s)
 		if err != nil {
 			return netip.Addr{}, false
 		}
 		addr = addrPort.Addr()
+	} else {
+		var err error
+		if addr, err = netip.ParseAddr(s); err != nil {
+			return netip.Addr{}, false
+		}
 	}
 	return addr.WithZone("").Unmap(), true
 }

@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"encoding/binary"
+	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -35,87 +36,118 @@ func (cfg *Config) MaxBytes() int {
 	return n
 }
 
-// keyer builds the key of one request for one rule.
+// keyer builds the key of one request for one rule. Its buffers are kept
+// in a Limiter's scratch and reused from request to request.
 type keyer struct {
-	req *Request
+	req      *Request
+	clientIP *ClientIP
 
-	// client is the grouped client address in binary, computed once per
-	// request; clientOK reports that one was found.
-	client        []byte
+	// key holds the encoded parts of the current rule's key, and value the
+	// part being read.
+	key, value []byte
+
+	// client is the grouped client address in binary (4 or 16 bytes, then
+	// the prefix length), computed once per request; clientOK reports that
+	// one was found.
+	client        [17]byte
+	clientLen     int
 	clientOK      bool
 	clientChecked bool
-	clientIP      *ClientIP
+}
+
+// reset prepares the keyer for a new request.
+func (k *keyer) reset(req *Request, clientIP *ClientIP) {
+	k.req, k.clientIP = req, clientIP
+	k.clientLen, k.clientOK, k.clientChecked = 0, false, false
 }
 
 // slot returns the rule's slot for the request, or ok false when the
-// request lacks a value of the rule's key and so skips the rule.
-func (k *keyer) slot(r *Rule, buf []byte) (slot uint64, ok bool) {
-	buf = buf[:0]
+// request lacks a value of the rule's key and so skips the rule. Each part
+// is hashed as its kind, the length of its value as a uvarint, and the
+// value, so that the parts of a combination stay apart.
+func (k *keyer) slot(r *Rule) (slot uint64, ok bool) {
+	k.key = k.key[:0]
 	for _, part := range r.Key {
-		value, ok := k.value(part)
+		k.value, ok = k.appendValue(k.value[:0], part)
 		if !ok {
 			return 0, false
 		}
-		buf = append(buf, byte(part.Kind))
-		buf = binary.AppendUvarint(buf, uint64(len(value)))
-		buf = append(buf, value...)
+		k.key = append(k.key, byte(part.Kind))
+		k.key = binary.AppendUvarint(k.key, uint64(len(k.value)))
+		k.key = append(k.key, k.value...)
 	}
 
-	return fnv1a(buf) % uint64(r.MaxKeys), true
+	return fnv1a(k.key) % uint64(r.MaxKeys), true
 }
 
-// value returns the value of one key part; the length prefix in slot keeps
-// the parts of a combination apart.
-func (k *keyer) value(part KeyPart) (string, bool) {
+// appendValue appends the value of one key part to dst.
+func (k *keyer) appendValue(dst []byte, part KeyPart) ([]byte, bool) {
 	switch part.Kind {
 	case KeyGlobal:
-		return "", true
+		return dst, true
 	case KeyIdentity:
-		return k.req.Identity, k.req.Identity != ""
+		return append(dst, k.req.Identity...), k.req.Identity != ""
 	case KeyCaller:
 		if k.req.Identity != "" {
-			return "id:" + k.req.Identity, true
+			return append(append(dst, "id:"...), k.req.Identity...), true
 		}
-		ip, ok := k.clientAddr()
-		return "ip:" + ip, ok
+		client, ok := k.clientAddr()
+		return append(append(dst, "ip:"...), client...), ok
 	case KeyClientIP:
-		return k.clientAddr()
+		client, ok := k.clientAddr()
+		return append(dst, client...), ok
 	case KeyRoute:
-		return k.req.Route, true
+		return append(dst, k.req.Route...), true
 	case KeyHeader:
-		return headerValue(k.req.Headers, part.Name)
+		return appendHeaderValue(dst, k.req.Headers, part.Name)
 	case KeyQuery:
-		return queryValue(k.req.Path, part.Name)
+		value, ok := queryValue(k.req.Path, part.Name)
+		return append(dst, value...), ok
 	}
-	return "", false
+	return dst, false
 }
 
-func (k *keyer) clientAddr() (string, bool) {
+// clientAddr returns the grouped client address: its bytes, then the
+// prefix length.
+func (k *keyer) clientAddr() ([]byte, bool) {
 	if !k.clientChecked {
 		k.clientChecked = true
 		if addr, ok := k.clientIP.ClientAddr(k.req.SourceAddress, k.req.Headers); ok {
 			prefix := k.clientIP.Group(addr)
-			k.client = append(prefix.Addr().AsSlice(), byte(prefix.Bits()))
+			k.clientLen = len(appendAddr(k.client[:0], prefix.Addr()))
+			k.client[k.clientLen] = byte(prefix.Bits())
+			k.clientLen++
 			k.clientOK = true
 		}
 	}
-	return string(k.client), k.clientOK
+	return k.client[:k.clientLen], k.clientOK
 }
 
-// headerValue joins every line of the header name with ",".
-func headerValue(headers [][2]string, name string) (string, bool) {
-	value, found := "", false
+// appendAddr appends the binary form of addr, as netip.Addr.AsSlice
+// returns it (4 bytes for IPv4, 16 for IPv6), without allocating.
+func appendAddr(dst []byte, addr netip.Addr) []byte {
+	if addr.Is4() {
+		a := addr.As4()
+		return append(dst, a[:]...)
+	}
+	a := addr.As16()
+	return append(dst, a[:]...)
+}
+
+// appendHeaderValue appends every line of the header name, joined with
+// ",".
+func appendHeaderValue(dst []byte, headers [][2]string, name string) ([]byte, bool) {
+	found := false
 	for _, header := range headers {
 		if header[0] != name {
 			continue
 		}
 		if found {
-			value += "," + header[1]
-		} else {
-			value, found = header[1], true
+			dst = append(dst, ',')
 		}
+		dst, found = append(dst, header[1]...), true
 	}
-	return value, found
+	return dst, found
 }
 
 // queryValue returns the percent-decoded value of the first parameter name

@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"errors"
+	"sync"
 	"time"
 )
 
@@ -35,15 +36,70 @@ type Request struct {
 	RequestID string
 }
 
-// Limiter applies the rules of one configuration. It is immutable and safe
-// for concurrent use when its Store is.
+// Limiter applies the rules of one configuration. It is safe for
+// concurrent use when its Store is.
 type Limiter struct {
 	cfg   *Config
 	store Store
 	now   func() time.Time
 
-	needsIP   bool
-	maxKeyLen int
+	needsIP bool
+
+	// spare is the scratch memory that Check reuses from request to
+	// request, so that an allowed request allocates nothing of its own in
+	// the single-threaded wasm VM. mu guards it; a Check that finds it
+	// taken (concurrent native use) works in a scratch of its own.
+	mu    sync.Mutex
+	spare scratch
+}
+
+// scratch is the working memory of one Check.
+type scratch struct {
+	checks []check
+	keyer  keyer
+
+	// keys remembers each rule's last slot key, by rule index, so that a
+	// rule whose requests keep landing in one slot (a global rule, a steady
+	// client) does not build its key again.
+	keys []slotKeyMemo
+}
+
+type slotKeyMemo struct {
+	slot uint64
+	key  string
+}
+
+// acquire returns the limiter's spare scratch, or a new one when another
+// Check holds it.
+func (l *Limiter) acquire() *scratch {
+	if !l.mu.TryLock() {
+		return &scratch{}
+	}
+	return &l.spare
+}
+
+// release drops the request's references from s and, when s is the spare
+// scratch, returns it to the limiter.
+func (l *Limiter) release(s *scratch) {
+	clear(s.checks)
+	s.checks = s.checks[:0]
+	s.keyer.reset(nil, nil)
+	if s == &l.spare {
+		l.mu.Unlock()
+	}
+}
+
+// slotKey returns the key of rule i's slot, built once per distinct slot in
+// a row.
+func (s *scratch) slotKey(i int, r *Rule, slot uint64) string {
+	if len(s.keys) <= i {
+		s.keys = append(s.keys, make([]slotKeyMemo, i+1-len(s.keys))...)
+	}
+	memo := &s.keys[i]
+	if memo.key == "" || memo.slot != slot {
+		memo.slot, memo.key = slot, slotKey(r.Name, slot)
+	}
+	return memo.key
 }
 
 // New returns a limiter for cfg, keeping its state in store and reading
@@ -96,6 +152,9 @@ type check struct {
 	cas     uint32
 	result  outcome
 	charged bool
+
+	// next holds the encoded state that result.next points to.
+	next [stateSize]byte
 
 	// failed is set when the store failed for the rule; err says how.
 	failed bool

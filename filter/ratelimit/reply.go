@@ -76,7 +76,9 @@ func (l *Limiter) allow(checks []check, res Result) Result {
 	return res
 }
 
-// appendRateHeaders appends the configured rate limit headers for c.
+// appendRateHeaders appends the configured rate limit headers for c. It
+// formats nothing when no rate limit header is configured, and cuts every
+// value from one string, so that the headers cost two allocations.
 //
 // RateLimit-Policy and RateLimit follow draft-ietf-httpapi-ratelimit-headers
 // (versions 08 to 10): a policy item names the rule, with q the quota and w
@@ -84,24 +86,55 @@ func (l *Limiter) allow(checks []check, res Result) Result {
 // and t the seconds until the whole quota is available again. A token
 // bucket's window is the time to refill it from empty.
 func (l *Limiter) appendRateHeaders(headers [][2]string, c *check) [][2]string {
-	quota := strconv.FormatInt(c.limit.Quota, 10)
-	remaining := strconv.FormatInt(c.result.remaining, 10)
-	reset := strconv.FormatInt(ceilSeconds(c.result.reset), 10)
-
-	if l.cfg.Headers.RateLimit {
-		name := `"` + c.rule.Name + `"` // names are letters, digits, '-' and '_'
-		window := strconv.FormatInt(windowSeconds(c.rule.Algorithm, c.limit), 10)
-		headers = append(headers,
-			[2]string{HeaderRateLimitPolicy, name + ";q=" + quota + ";w=" + window},
-			[2]string{HeaderRateLimit, name + ";r=" + remaining + ";t=" + reset})
+	cfg := l.cfg.Headers
+	if !cfg.RateLimit && !cfg.XRateLimit {
+		return headers
 	}
-	if l.cfg.Headers.XRateLimit {
-		headers = append(headers,
-			[2]string{HeaderXRateLimitLimit, quota},
-			[2]string{HeaderXRateLimitRemaining, remaining},
-			[2]string{HeaderXRateLimitReset, reset})
+
+	var names [5]string
+	var ends [5]int
+	var buf [256]byte // two items with a 64-byte name and 20-digit numbers
+	b, n := buf[:0], 0
+	next := func(name string) {
+		names[n], ends[n] = name, len(b)
+		n++
+	}
+
+	quota, remaining, reset := c.limit.Quota, c.result.remaining, ceilSeconds(c.result.reset)
+	if cfg.RateLimit {
+		// Names are letters, digits, '-' and '_': a quoted string as is.
+		b = appendItem(b, c.rule.Name, ";q=", quota, ";w=", windowSeconds(c.rule.Algorithm, c.limit))
+		next(HeaderRateLimitPolicy)
+		b = appendItem(b, c.rule.Name, ";r=", remaining, ";t=", reset)
+		next(HeaderRateLimit)
+	}
+	if cfg.XRateLimit {
+		b = strconv.AppendInt(b, quota, 10)
+		next(HeaderXRateLimitLimit)
+		b = strconv.AppendInt(b, remaining, 10)
+		next(HeaderXRateLimitRemaining)
+		b = strconv.AppendInt(b, reset, 10)
+		next(HeaderXRateLimitReset)
+	}
+
+	values, start := string(b), 0
+	for i := range n {
+		headers = append(headers, [2]string{names[i], values[start:ends[i]]})
+		start = ends[i]
 	}
 	return headers
+}
+
+// appendItem appends a structured field item: the quoted name and two
+// integer parameters.
+func appendItem(b []byte, name, param1 string, v1 int64, param2 string, v2 int64) []byte {
+	b = append(b, '"')
+	b = append(b, name...)
+	b = append(b, '"')
+	b = append(b, param1...)
+	b = strconv.AppendInt(b, v1, 10)
+	b = append(b, param2...)
+	return strconv.AppendInt(b, v2, 10)
 }
 
 // windowSeconds is the policy window: the sliding window's length, or the

@@ -50,10 +50,16 @@ type outcome struct {
 
 // decide applies one request to the encoded state at now.
 func decide(alg Algorithm, limit Limit, state []byte, now time.Time) outcome {
+	return decideInto(nil, alg, limit, state, now)
+}
+
+// decideInto is decide with the next state appended to dst, which a caller
+// with room for stateSize bytes passes to avoid an allocation.
+func decideInto(dst []byte, alg Algorithm, limit Limit, state []byte, now time.Time) outcome {
 	if alg == SlidingWindow {
-		return decodeWindow(state, limit, now).take(limit, now)
+		return decodeWindow(state, limit, now).take(dst, limit)
 	}
-	return decodeBucket(state, limit, now).take(limit)
+	return decodeBucket(state, limit, now).take(dst, limit)
 }
 
 // refund gives back the request that decide charged, for a request that a
@@ -64,16 +70,15 @@ func refund(alg Algorithm, limit Limit, state []byte, now time.Time) []byte {
 		if w.current > 0 {
 			w.current--
 		}
-		return w.encode()
+		return w.appendTo(nil)
 	}
 
 	b := decodeBucket(state, limit, now)
 	b.tokens = min(b.tokens+tokenUnit, uint64(limit.Quota)*tokenUnit)
-	return b.encode()
+	return b.appendTo(nil)
 }
 
-func putUint64(dst []byte, v uint64) { binary.BigEndian.PutUint64(dst, v) }
-func getUint64(src []byte) uint64    { return binary.BigEndian.Uint64(src) }
+func getUint64(src []byte) uint64 { return binary.BigEndian.Uint64(src) }
 
 // ceilDiv returns ⌈a/b⌉ for b > 0.
 func ceilDiv(a, b uint64) uint64 {

@@ -66,7 +66,14 @@ func (s *MemoryStore) Set(key string, value []byte, cas uint32) error {
 	if s.lastCas == 0 {
 		s.lastCas = 1
 	}
-	s.entries[key] = memoryEntry{value: append([]byte(nil), value...), cas: s.lastCas}
+	if ok && len(e.value) == len(value) {
+		// Get hands out copies, so the stored value is private.
+		copy(e.value, value)
+	} else {
+		e.value = append([]byte(nil), value...)
+	}
+	e.cas = s.lastCas
+	s.entries[key] = e
 	return nil
 }
 

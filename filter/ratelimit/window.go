@@ -57,9 +57,10 @@ func decodeWindow(state []byte, limit Limit, now time.Time) window {
 	return w
 }
 
-// take counts one request when the estimate leaves room for it. Weights
-// are in microseconds, which keeps Quota × window length within uint64.
-func (w window) take(limit Limit, now time.Time) outcome {
+// take counts one request when the estimate leaves room for it; the next
+// state is appended to dst. Weights are in microseconds, which keeps
+// Quota × window length within uint64.
+func (w window) take(dst []byte, limit Limit) outcome {
 	length := uint64(limit.Window.Microseconds())
 	quota := uint64(limit.Quota)
 	used := uint64(w.previous)*(length-w.elapsed) + uint64(w.current)*length // × length
@@ -74,7 +75,7 @@ func (w window) take(limit Limit, now time.Time) outcome {
 		allowed:   true,
 		remaining: int64((quota*length - used) / length),
 		reset:     w.reset(length),
-		next:      w.encode(),
+		next:      w.appendTo(dst),
 	}
 }
 
@@ -109,11 +110,9 @@ func (w window) retryAfter(quota, length uint64) time.Duration {
 	return time.Duration(left+needed) * time.Microsecond
 }
 
-func (w window) encode() []byte {
-	out := make([]byte, stateSize)
-	out[0] = stateSlidingWindow
-	binary.BigEndian.PutUint64(out[1:9], uint64(w.index))
-	binary.BigEndian.PutUint32(out[9:13], w.previous)
-	binary.BigEndian.PutUint32(out[13:17], w.current)
-	return out
+func (w window) appendTo(dst []byte) []byte {
+	dst = append(dst, stateSlidingWindow)
+	dst = binary.BigEndian.AppendUint64(dst, uint64(w.index))
+	dst = binary.BigEndian.AppendUint32(dst, w.previous)
+	return binary.BigEndian.AppendUint32(dst, w.current)
 }

@@ -1,0 +1,91 @@
+package ratelimit
+
+import (
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// fixedStore returns one stored state for every key and accepts every
+// write without copying, so that allocations it would cause do not hide
+// the limiter's own.
+type fixedStore struct{ state []byte }
+
+func (s *fixedStore) Get(string) ([]byte, uint32, error) { return s.state, 1, nil }
+func (s *fixedStore) Set(string, []byte, uint32) error   { return nil }
+
+func TestAllowedCheckDoesNotAllocate(t *testing.T) {
+	cfg := benchConfig()
+	cfg.Rules[0].Key = []KeyPart{{Kind: KeyCaller}, {Kind: KeyHeader, Name: "x-tenant"}}
+	cfg.Rules[2].Key = []KeyPart{{Kind: KeyQuery, Name: "team"}, {Kind: KeyRoute}}
+	l := New(cfg, &fixedStore{state: unusedSlot}, func() time.Time { return t0 })
+	req := &Request{
+		SourceAddress: "[2001:db8::1]:4000", Path: "/orders?team=blue",
+		Headers: [][2]string{{"x-tenant", "a"}, {"x-tenant", "b"}},
+	}
+	require.True(t, l.Check(req).Allow)
+
+	allocs := testing.AllocsPerRun(100, func() { l.Check(req) })
+	require.Zero(t, allocs, "an allowed request without response headers allocates")
+}
+
+// TestParseAddrForms pins parseAddr to the rule it replaced: try the bare
+// address, then the address with a port.
+func TestParseAddrForms(t *testing.T) {
+	reference := func(s string) (netip.Addr, bool) {
+		addr, err := netip.ParseAddr(s)
+		if err != nil {
+			addrPort, err := netip.ParseAddrPort(s)
+			if err != nil {
+				return netip.Addr{}, false
+			}
+			addr = addrPort.Addr()
+		}
+		return addr.WithZone("").Unmap(), true
+	}
+	for _, s := range []string{
+		"", ":", "::", "::1", "[::1]:80", "[::1]", "::1:80", "1.2.3.4", "1.2.3.4:80",
+		"1.2.3.4:", ":80", "[1.2.3.4]:80", "fe80::1%eth0", "[fe80::1%eth0]:443",
+		"::ffff:192.0.2.1", "[::ffff:192.0.2.1]:1", "host:80", "1.2.3.4:80:90",
+		"[::1]:80:90", "2001:db8::1", "2001:db8::1:8080", " 1.2.3.4", "[", "1.2.3.4:99999",
+	} {
+		want, wantOK := reference(s)
+		got, ok := parseAddr(s)
+		require.Equal(t, wantOK, ok, "%q", s)
+		require.Equal(t, want, got, "%q", s)
+	}
+}
+
+// TestSlotKeysFollowTheSlot alternates clients so that each request needs a
+// different slot key than the one before, from several goroutines at once
+// (only one of them uses the limiter's spare scratch at a time).
+func TestSlotKeysFollowTheSlot(t *testing.T) {
+	cfg := &Config{Rules: []Rule{bucketRule("per-caller", 1_000, byIdentity)}}
+	cfg.Rules[0].MaxKeys = 1 << 16
+	l, store, _ := newTestLimiter(t, cfg)
+
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for i := range 200 {
+				require.True(t, l.Check(caller([]string{"a", "b", "c"}[i%3])).Allow)
+			}
+		})
+	}
+	wg.Wait()
+
+	for _, id := range []string{"a", "b", "c"} {
+		var k keyer
+		k.reset(caller(id), &cfg.ClientIP)
+		slot, ok := k.slot(&cfg.Rules[0])
+		require.True(t, ok)
+		state, _, err := store.Get(slotKey("per-caller", slot))
+		require.NoError(t, err)
+		left := decodeBucket(state, cfg.Rules[0].Default, t0).tokens / tokenUnit
+		// Per goroutine, 200 requests in turn: 67 for a and b, 66 for c.
+		require.EqualValues(t, 1_000-4*map[string]int{"a": 67, "b": 67, "c": 66}[id], left, id)
+	}
+}
