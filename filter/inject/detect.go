@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"bytes"
 	"encoding/base64"
 	"strings"
 
@@ -9,64 +10,75 @@ import (
 
 // checkValue runs every detector on one value and appends what it finds
 // to s.findings. plus selects '+' as space, for query and form values.
+//
+// One pass finds the byte classes of the value (see class). Each step
+// below runs only when the value contains the classes its detector needs,
+// so an ordinary value costs that pass and a few tests.
 func (s *scan) checkValue(raw string, plus bool, loc Location) {
 	if len(raw) == 0 {
-		return
-	}
-	if isPlainToken(raw) {
-		s.checkToken(raw, loc)
-		if len(s.policy.Custom) > 0 {
-			folded, changed := Fold(raw)
-			steps := Transform(0)
-			if changed {
-				steps = CaseFold
-			}
-			s.checkSignatures(s.policy.Custom, folded, steps, loc)
-		}
 		return
 	}
 	if len(raw) > maxValueBytes {
 		raw = raw[:maxValueBytes]
 	}
-
-	value, steps := Normalize(raw, plus, s.policy.DecodeDepth)
-	folded, foldChanged := Fold(value)
-	foldSteps := steps
-	if foldChanged {
-		foldSteps |= CaseFold
+	c := classify(raw)
+	if c.only(cToken) && len(raw) <= maxTokenBytes {
+		s.checkToken(raw, c, loc)
+		return
 	}
 
+	value, steps := raw, Transform(0)
+	if c.has(cPercent|cNUL|cNonASCII) || plus && c.has(cPlus) {
+		value, steps = Normalize(raw, plus, s.policy.DecodeDepth)
+		if steps != 0 {
+			c = classify(value)
+		}
+	}
+	folded, foldSteps := value, steps
+	if c.has(cUpper | cNonASCII) {
+		if lower, changed := Fold(value); changed {
+			folded, foldSteps = lower, steps|CaseFold
+			c = classify(folded)
+		}
+	}
+
+	// A value of name characters and spaces can still be SQL, such as
+	// "1 union select 1", so libinjection checks every value that is not a
+	// plain token.
 	if s.want(SQLi) {
 		if ok, _ := libinjection.IsSQLi(value); ok {
 			s.add(Finding{Category: SQLi, Rule: "libinjection-sqli", Severity: High, Location: loc, Transforms: steps})
 		}
 	}
 	if s.want(XSS) {
-		s.checkXSS(value, steps, loc)
+		s.checkXSS(value, c, steps, loc)
 	}
-	if s.want(PathTraversal) {
+	if s.want(PathTraversal) && c.has(cDot) && c.has(cSlash|cBackslash|cNonASCII) {
 		s.checkTraversal(folded, foldSteps, loc)
 	}
-	s.checkSignatures(builtinSignatures, folded, foldSteps, loc)
-	s.checkSignatures(s.policy.Custom, folded, foldSteps, loc)
+	t := traits{classes: c, pairs: pairsOf(folded)}
+	s.checkSignatures(builtinSignatures, folded, &t, foldSteps, loc)
+	s.checkSignatures(s.policy.Custom, folded, &t, foldSteps, loc)
 
-	if s.want(CommandInjection) {
+	if s.want(CommandInjection) && c.has(cQuoting) && c.has(shellTriggers) {
 		if plain := deobfuscateShell(folded); plain != "" {
-			s.checkSignatures(shellSignatures, plain, foldSteps, loc)
+			pt := traitsOf(plain)
+			s.checkSignatures(shellSignatures, plain, &pt, foldSteps, loc)
 		}
 	}
 }
 
 // checkXSS runs libinjection's XSS check on the value and, when it holds
-// character references, on the HTML-decoded value.
-func (s *scan) checkXSS(value string, steps Transform, loc Location) {
-	if strings.IndexByte(value, '<') < 0 && strings.IndexByte(value, '&') < 0 &&
-		strings.IndexByte(value, '"') < 0 && strings.IndexByte(value, '\'') < 0 &&
-		strings.IndexByte(value, '`') < 0 && !strings.Contains(value, "=") {
+// character references, on the HTML-decoded value. libinjection flags a
+// tag, a comment, a doctype or an attribute value, and each needs '<' or
+// '=' (TestXSSGateKeepsLibinjectionFindings). A character reference may
+// decode to either.
+func (s *scan) checkXSS(value string, c class, steps Transform, loc Location) {
+	if c.has(cLT|cEquals) && libinjection.IsXSS(value) {
+		s.add(Finding{Category: XSS, Rule: "libinjection-xss", Severity: High, Location: loc, Transforms: steps})
 		return
 	}
-	if libinjection.IsXSS(value) {
-		s.add(Finding{Category: XSS, Rule: "libinjection-xss", Severity: High, Location: loc, Transforms: steps})
+	if !c.has(cAmp) || !hasCharacterReference(value) {
 		return
 	}
 
@@ -79,12 +91,30 @@ func (s *scan) checkXSS(value string, steps Transform, loc Location) {
 		return
 	}
 	folded, _ := Fold(decoded)
+	t := traitsOf(folded)
 	for i := range builtinSignatures {
 		sig := &builtinSignatures[i]
-		if sig.Category == XSS && s.counts(sig) && sig.matches(folded) {
+		if sig.Category == XSS && s.counts(sig) && sig.matches(folded, &t) {
 			s.add(Finding{Category: XSS, Rule: sig.ID, Severity: sig.Severity, Location: loc, Transforms: steps | HTMLEntities | CaseFold})
 		}
 	}
+}
+
+// hasCharacterReference reports whether s holds '&' followed by '#' or a
+// letter, the start of every HTML character reference.
+func hasCharacterReference(s string) bool {
+	for i := strings.IndexByte(s, '&'); i >= 0 && i+1 < len(s); {
+		c := s[i+1] | 0x20
+		if s[i+1] == '#' || 'a' <= c && c <= 'z' {
+			return true
+		}
+		next := strings.IndexByte(s[i+1:], '&')
+		if next < 0 {
+			return false
+		}
+		i += 1 + next
+	}
+	return false
 }
 
 // checkTraversal flags parent-directory sequences: two or more leave a
@@ -93,7 +123,10 @@ func (s *scan) checkTraversal(folded string, steps Transform, loc Location) {
 	if !strings.Contains(folded, "..") {
 		return
 	}
-	path := unicodeSlashes.Replace(folded)
+	path := folded
+	if !isASCII(path) {
+		path = unicodeSlashes.Replace(path)
+	}
 	count := strings.Count(path, "../") + strings.Count(path, `..\`) + strings.Count(path, "..;/")
 
 	switch {
@@ -105,14 +138,14 @@ func (s *scan) checkTraversal(folded string, steps Transform, loc Location) {
 }
 
 // checkSignatures appends a finding for each matching signature that the
-// policy counts.
-func (s *scan) checkSignatures(set []Signature, folded string, steps Transform, loc Location) {
+// policy counts. t holds the traits of folded.
+func (s *scan) checkSignatures(set []Signature, folded string, t *traits, steps Transform, loc Location) {
 	for i := range set {
 		sig := &set[i]
 		if !s.counts(sig) {
 			continue
 		}
-		if sig.matches(folded) {
+		if sig.matches(folded, t) {
 			s.add(Finding{Category: sig.Category, Rule: sig.ID, Severity: sig.Severity, Location: loc, Transforms: steps})
 		}
 	}
@@ -131,6 +164,19 @@ var shellSignatures = func() []Signature {
 	return set
 }()
 
+// shellTriggers are the classes of which a value needs one for any of
+// shellSignatures to match once its quoting is removed.
+var shellTriggers = func() class {
+	var c class
+	for _, sig := range shellSignatures {
+		if sig.needs[0] == 0 {
+			return ^class(0)
+		}
+		c |= sig.needs[0]
+	}
+	return c
+}()
+
 // checkOperatorKey flags a JSON object key that is a NoSQL operator.
 func (s *scan) checkOperatorKey(key string, loc Location) {
 	if len(key) < 3 || key[0] != '$' || !s.want(NoSQL) {
@@ -147,60 +193,87 @@ func (s *scan) checkOperatorKey(key string, loc Location) {
 	s.add(Finding{Category: NoSQL, Rule: "nosqli-operator-key", Severity: High, Location: loc, Transforms: steps})
 }
 
+// maxTokenBytes bounds the values that checkToken handles alone.
+const maxTokenBytes = 64
+
 // isPlainToken reports whether v holds only letters, digits and "-_.",
-// which no detector flags, so that the common value costs one pass.
+// which no detector besides checkToken flags, so that the common value
+// costs one pass.
 func isPlainToken(v string) bool {
-	if len(v) > 64 {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
+	return len(v) <= maxTokenBytes && classify(v).only(cToken)
 }
 
 // javaGadgets are class and method names of Java deserialization gadget
-// chains and of the classes they reach, lower-cased.
-var javaGadgets = []string{
+// chains and of the classes they reach, lower-cased. The shortest has
+// minGadgetBytes bytes.
+var javaGadgets = keywords(
 	"clonetransformer", "forclosure", "instantiatefactory", "instantiatetransformer",
 	"invokertransformer", "prototypeclonefactory", "prototypeserializationfactory",
 	"whileclosure", "chainedtransformer", "constanttransformer", "processbuilder",
 	"java.lang.runtime", "java.io.fileoutputstream", "com.opensymphony.xwork2",
 	"org.apache.commons.collections", "javax.script.scriptenginemanager",
-}
+)
 
 // javaGadgetWords are gadget names short enough to appear alone, checked
-// only in base64-decoded tokens, where CRS looks for them too.
-var javaGadgetWords = append([]string{"runtime", "closure", "transformer"}, javaGadgets...)
+// only in base64-decoded tokens, where CRS looks for them too. The
+// shortest has 7 bytes, which base64 encodes in minGadgetBytes.
+var javaGadgetWords = append(keywords("runtime", "closure", "transformer"), javaGadgets...)
 
-// checkToken checks a value made only of name characters for Java gadget
-// names, as written or base64-encoded.
-func (s *scan) checkToken(token string, loc Location) {
-	if len(token) < 7 {
+const minGadgetBytes = 10
+
+var javaGadgetWordBytes = func() [][]byte {
+	out := make([][]byte, len(javaGadgetWords))
+	for i, w := range javaGadgetWords {
+		out[i] = []byte(w.text)
+	}
+	return out
+}()
+
+// checkToken checks a plain token, whose classes are c: dunder names such
+// as __proto__ against the signatures, and Java gadget names as written
+// or base64-encoded.
+func (s *scan) checkToken(token string, c class, loc Location) {
+	folded, steps := token, Transform(0)
+	if c.has(cUpper) {
+		folded, steps = strings.ToLower(token), CaseFold
+	}
+	dunder := c.has(cUnderscore) && strings.Contains(folded, "__")
+	if !dunder && len(s.policy.Custom) == 0 && len(token) < minGadgetBytes {
 		return
 	}
-	folded, changed := Fold(token)
-	var steps Transform
-	if changed {
-		steps = CaseFold
+	t := traits{classes: c &^ cUpper, pairs: pairsOf(folded)}
+	if dunder {
+		s.checkSignatures(builtinSignatures, folded, &t, steps, loc)
 	}
-	if strings.Contains(folded, "__") {
-		// Dunder names such as __proto__ are plain tokens too.
-		s.checkSignatures(builtinSignatures, folded, steps, loc)
+	s.checkSignatures(s.policy.Custom, folded, &t, steps, loc)
+	if len(token) < minGadgetBytes {
+		return
 	}
-	if containsAny(folded, javaGadgets) {
+	if containsKeyword(folded, &t.pairs, javaGadgets) {
 		s.add(Finding{Category: CodeInjection, Rule: "code-java-class", Severity: High, Location: loc, Transforms: steps})
 		return
 	}
 
-	decoded, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(token, "="))
-	if err != nil || len(decoded) < 5 {
+	// Base64 has no '-', '_' or '.', so a token with them does not decode.
+	if !c.only(cUpper) {
 		return
 	}
-	if text, _ := Fold(string(decoded)); containsAny(text, javaGadgetWords) {
-		s.add(Finding{Category: CodeInjection, Rule: "code-java-class-base64", Severity: Medium, Location: loc, Transforms: steps})
+	var src [maxTokenBytes]byte
+	var decoded [maxTokenBytes]byte
+	n, err := base64.RawStdEncoding.Decode(decoded[:], src[:copy(src[:], token)])
+	if err != nil {
+		return
+	}
+	text := decoded[:n]
+	for i, b := range text {
+		if 'A' <= b && b <= 'Z' {
+			text[i] = b + 'a' - 'A'
+		}
+	}
+	for _, word := range javaGadgetWordBytes {
+		if bytes.Contains(text, word) {
+			s.add(Finding{Category: CodeInjection, Rule: "code-java-class-base64", Severity: Medium, Location: loc, Transforms: steps})
+			return
+		}
 	}
 }

@@ -20,7 +20,9 @@ type jsonWalker struct {
 // json scans a body that validJSON accepted.
 func (s *scan) json(body []byte) {
 	w := jsonWalker{s: s, path: make([]pathStep, 0, 8)}
+	s.jsonPath = &w.path
 	w.walk(gjson.ParseBytes(body))
+	s.jsonPath = nil
 }
 
 func (w *jsonWalker) walk(v gjson.Result) {
@@ -63,7 +65,8 @@ func (w *jsonWalker) container(v gjson.Result) {
 
 // key scans an object key as a NoSQL operator and as a value.
 func (w *jsonWalker) key(name string) {
-	loc := Location{Kind: InJSONKey, Name: formatJSONPath(w.path)}
+	// The path is formatted only for a finding; see scan.add.
+	loc := Location{Kind: InJSONKey}
 	w.s.checkOperatorKey(name, loc)
 	w.s.checkValue(name, false, loc)
 }
@@ -72,5 +75,5 @@ func (w *jsonWalker) leaf(value string, kind LocationKind) {
 	if len(value) < 7 && isPlainToken(value) {
 		return
 	}
-	w.s.checkValue(value, false, Location{Kind: kind, Name: formatJSONPath(w.path)})
+	w.s.checkValue(value, false, Location{Kind: kind})
 }

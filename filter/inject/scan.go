@@ -16,6 +16,11 @@ const maxValueBytes = 16 << 10
 type scan struct {
 	policy   *Policy
 	findings []Finding
+
+	// jsonPath, while a JSON body is walked, is the path of the current
+	// value; add names JSON locations with it, so that the path is
+	// formatted only for findings.
+	jsonPath *[]pathStep
 }
 
 // want reports whether a detector of the category should run: every
@@ -30,6 +35,9 @@ func (s *scan) counts(sig *Signature) bool {
 func (s *scan) add(f Finding) {
 	if f.Severity < s.policy.Sensitivity || len(s.findings) >= MaxFindings {
 		return
+	}
+	if s.jsonPath != nil && f.Location.Name == "" {
+		f.Location.Name = formatJSONPath(*s.jsonPath)
 	}
 	s.findings = append(s.findings, f)
 }

@@ -18,11 +18,16 @@ type Signature struct {
 
 	// anyOf lists substrings of which the value must contain at least one
 	// before the expression runs; empty means always run. It keeps the
-	// common benign value away from the regular expression engine.
-	anyOf []string
+	// common benign value away from the regular expression engine; each
+	// keyword's pair set is tested first (see pairSet).
+	anyOf []keyword
 
 	// guard, when set, must accept the value before the expression runs.
 	guard func(string) bool
+
+	// needs lists sets of byte classes; the value must contain a class of
+	// each non-empty set, or the signature cannot match.
+	needs [2]class
 }
 
 // NewSignature compiles a custom RE2 signature. It returns an error when
@@ -35,9 +40,13 @@ func NewSignature(id string, category Category, severity Severity, pattern strin
 	return Signature{ID: id, Category: category, Severity: severity, re: re}, nil
 }
 
-// matches reports whether the folded value matches.
-func (s *Signature) matches(folded string) bool {
-	if len(s.anyOf) > 0 && !containsAny(folded, s.anyOf) {
+// matches reports whether the folded value, whose traits are t, matches.
+func (s *Signature) matches(folded string, t *traits) bool {
+	c := t.classes
+	if s.needs[0] != 0 && !c.has(s.needs[0]) || s.needs[1] != 0 && !c.has(s.needs[1]) {
+		return false
+	}
+	if len(s.anyOf) > 0 && !containsKeyword(folded, &t.pairs, s.anyOf) {
 		return false
 	}
 	if s.guard != nil && !s.guard(folded) {
@@ -46,20 +55,11 @@ func (s *Signature) matches(folded string) bool {
 	return s.re.MatchString(folded)
 }
 
-func containsAny(s string, parts []string) bool {
-	for _, p := range parts {
-		if strings.Contains(s, p) {
-			return true
-		}
-	}
-	return false
-}
-
 // sig builds a built-in signature; its pattern must compile.
 func sig(id string, c Category, sev Severity, anyOf string, pattern string) Signature {
 	s := Signature{ID: id, Category: c, Severity: sev, re: regexp.MustCompile(pattern)}
 	if anyOf != "" {
-		s.anyOf = strings.Split(anyOf, " ")
+		s.anyOf = keywords(strings.Split(anyOf, " ")...)
 	}
 	return s
 }
@@ -69,14 +69,34 @@ func withGuard(s Signature, guard func(string) bool) Signature {
 	return s
 }
 
+// needing returns s with the byte classes it needs: one of first, and one
+// of second unless it is 0.
+func needing(s Signature, first, second class) Signature {
+	s.needs = [2]class{first, second}
+	return s
+}
+
 // shortValue accepts values of at most 200 bytes and three lines.
 func shortValue(s string) bool {
 	return len(s) <= 200 && strings.Count(s, "\n") <= 3
 }
 
-func hasEquals(s string) bool { return strings.IndexByte(s, '=') >= 0 }
-func hasColon(s string) bool  { return strings.IndexByte(s, ':') >= 0 }
-func hasSlash(s string) bool  { return strings.ContainsAny(s, `/\\`) }
+// drivePrefix reports whether s starts, after spaces, with a Windows
+// drive such as "c:\\" or "c:/".
+func drivePrefix(s string) bool {
+	s = strings.TrimLeft(s, " \t\n\r\v\f")
+	return len(s) >= 3 && 'a' <= s[0] && s[0] <= 'z' && s[1] == ':' && (s[2] == '/' || s[2] == '\\')
+}
+
+// ipOrQueryURL reports whether the first "://" of s is followed by a
+// digit, or s ends with '?' after spaces: the shapes of rfi-ip-url.
+func ipOrQueryURL(s string) bool {
+	i := strings.Index(s, "://")
+	if i >= 0 && i+3 < len(s) && '0' <= s[i+3] && s[i+3] <= '9' {
+		return true
+	}
+	return strings.HasSuffix(strings.TrimRight(s, " \t\n\r\v\f"), "?")
+}
 
 // commandAfterSeparator reports whether a shell separator (; | & or $( )
 // is followed, after spaces and an optional path, by a command name. It
@@ -138,86 +158,86 @@ var builtinSignatures = []Signature{
 	// OS command injection: a shell separator or substitution followed by
 	// a command, the $IFS space trick, system binaries by path, and the
 	// Windows shells.
-	withGuard(sig("cmdi-separator-command", CommandInjection, High, "; | & $(",
-		"(?:^|[;|&]|\\$\\()\\s*(?:\\{\\s*)?(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\",}]|\\$\\{?ifs)"), commandAfterSeparator),
-	withGuard(sig("cmdi-separator-word-command", CommandInjection, Medium, "; | & $(",
-		"(?:[;|&]|\\$\\()\\s*(?:"+wordCommands+")(?:$|\\s+[-/.$~%\\\\]|\\s*[;|&`)])"), commandAfterSeparator),
+	needing(withGuard(sig("cmdi-separator-command", CommandInjection, High, "",
+		"(?:^|[;|&]|\\$\\()\\s*(?:\\{\\s*)?(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\",}]|\\$\\{?ifs)"), commandAfterSeparator), cSemicolon|cPipe|cAmp|cDollar, 0),
+	needing(withGuard(sig("cmdi-separator-word-command", CommandInjection, Medium, "",
+		"(?:[;|&]|\\$\\()\\s*(?:"+wordCommands+")(?:$|\\s+[-/.$~%\\\\]|\\s*[;|&`)])"), commandAfterSeparator), cSemicolon|cPipe|cAmp|cDollar, 0),
 	// Backticks quote code in Markdown, so only a backtick glued to the
 	// text before it, or a value that is a backticked command, counts.
-	sig("cmdi-backtick-command", CommandInjection, Medium, "`",
-		"(?:^|[\\w'\"=;|&])`\\s*(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\"])"),
+	needing(sig("cmdi-backtick-command", CommandInjection, Medium, "",
+		"(?:^|[\\w'\"=;|&])`\\s*(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\"])"), cBacktick, 0),
 	// A line break separates commands too, but also lines of prose and
 	// code, so it counts only in short values.
-	withGuard(sig("cmdi-newline-command", CommandInjection, Medium, "\n \r",
-		"(?:^|[\\n\\r])\\s*(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\"])"), shortValue),
-	sig("cmdi-ifs", CommandInjection, High, "ifs", `\$\{?ifs\b`),
-	sig("cmdi-system-binary", CommandInjection, High, "bin/",
-		"(?:^|[\\s;|&`'\"=(])/(?:usr/)?s?bin/(?:"+unambiguousCommands+"|"+wordCommands+")\\b"),
-	sig("cmdi-windows-shell", CommandInjection, High, "cmd powershell comspec",
-		`cmd(?:\.exe)?\s*/[ck]\b|powershell(?:\.exe)?\s+-|%comspec%|\bcmd\.exe\b`),
-	sig("cmdi-redirect-device", CommandInjection, Medium, "/dev/",
-		`[<>]\s*/dev/(?:tcp|udp|null)/?`),
+	needing(withGuard(sig("cmdi-newline-command", CommandInjection, Medium, "",
+		"(?:^|[\\n\\r])\\s*(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\"])"), shortValue), cNewline, 0),
+	needing(sig("cmdi-ifs", CommandInjection, High, "ifs", `\$\{?ifs\b`), cDollar, 0),
+	needing(sig("cmdi-system-binary", CommandInjection, High, "bin/",
+		"(?:^|[\\s;|&`'\"=(])/(?:usr/)?s?bin/(?:"+unambiguousCommands+"|"+wordCommands+")\\b"), cSlash, 0),
+	needing(sig("cmdi-windows-shell", CommandInjection, High, "cmd powershell comspec",
+		`cmd(?:\.exe)?\s*/[ck]\b|powershell(?:\.exe)?\s+-|%comspec%|\bcmd\.exe\b`), cSlash|cDash|cPercent|cDot, 0),
+	needing(sig("cmdi-redirect-device", CommandInjection, Medium, "/dev/",
+		`[<>]\s*/dev/(?:tcp|udp|null)/?`), cLT|cGT, cSlash),
 
 	// Path traversal: parent-directory sequences deep enough to leave a
 	// web root, or aimed at a system file, and absolute system paths.
-	sig("traversal-system-file", PathTraversal, High, "etc/ boot.ini win.ini system32 proc/ .ssh .htaccess .htpasswd web.config windows",
-		`(?:^|[/\\:])(?:etc[/\\](?:passwd|shadow|group|hosts|issue|hostname|crontab|sudoers|motd|profile|fstab|mysql|httpd|apache2|nginx|ssh)|boot\.ini|win\.ini|system\.ini|windows[/\\](?:system32|win\.ini|repair)|winnt[/\\]|system32[/\\]|proc[/\\](?:self|version|\d+)[/\\]?|\.ssh[/\\]|\.htaccess|\.htpasswd|web\.config|var[/\\]log[/\\])`),
+	needing(sig("traversal-system-file", PathTraversal, High, "etc/ boot.ini win.ini system32 proc/ .ssh .htaccess .htpasswd web.config windows",
+		`(?:^|[/\\:])(?:etc[/\\](?:passwd|shadow|group|hosts|issue|hostname|crontab|sudoers|motd|profile|fstab|mysql|httpd|apache2|nginx|ssh)|boot\.ini|win\.ini|system\.ini|windows[/\\](?:system32|win\.ini|repair)|winnt[/\\]|system32[/\\]|proc[/\\](?:self|version|\d+)[/\\]?|\.ssh[/\\]|\.htaccess|\.htpasswd|web\.config|var[/\\]log[/\\])`), cSlash|cBackslash|cDot, 0),
 
-	withGuard(sig("traversal-absolute-path", PathTraversal, High, "etc proc sys var usr root boot dev opt srv bin windows winnt inetpub xampp wamp apache httpd nginx program documents home",
-		`(?:^|//|[\s'"=:])(?:/|[a-z]:[/\\]|\\\\)(?:etc|proc|sys|var|usr|root|boot|dev|opt|srv|bin|sbin|windows|winnt|inetpub|xampp|wamp|apache2?|httpd|nginx|program files|documents and settings|home/[^/]+/\.)[/\\]`), hasSlash),
-	sig("traversal-drive-path", PathTraversal, Medium, ":\\ :/",
-		`^\s*[a-z]:[/\\][^\s]*[/\\]`),
-	sig("traversal-sensitive-file", PathTraversal, Medium, ".env .git .svn .aws .docker .kube id_rsa id_dsa id_ed25519 authorized_keys wp-config php.ini httpd.conf my.cnf history access_log access.log error_log error.log master.passwd",
-		`(?:^|[/\\])(?:\.env|\.git[/\\]|\.svn[/\\]|\.aws[/\\]|\.docker[/\\]|\.kube[/\\]|id_rsa|id_dsa|id_ed25519|authorized_keys|wp-config\.php|php\.ini|httpd\.conf|my\.cnf|\.bash_history|\.history|\.mysql_history|access[._]log|error[._]log|master\.passwd)\b`),
+	needing(sig("traversal-absolute-path", PathTraversal, High, "etc proc sys var usr root boot dev opt srv bin windows winnt inetpub xampp wamp apache httpd nginx program documents home",
+		`(?:^|//|[\s'"=:])(?:/|[a-z]:[/\\]|\\\\)(?:etc|proc|sys|var|usr|root|boot|dev|opt|srv|bin|sbin|windows|winnt|inetpub|xampp|wamp|apache2?|httpd|nginx|program files|documents and settings|home/[^/]+/\.)[/\\]`), cSlash|cBackslash, 0),
+	needing(withGuard(sig("traversal-drive-path", PathTraversal, Medium, "",
+		`^\s*[a-z]:[/\\][^\s]*[/\\]`), drivePrefix), cColon, cSlash|cBackslash),
+	needing(sig("traversal-sensitive-file", PathTraversal, Medium, ".env .git .svn .aws .docker .kube id_rsa id_dsa id_ed25519 authorized_keys wp-config php.ini httpd.conf my.cnf history access_log access.log error_log error.log master.passwd",
+		`(?:^|[/\\])(?:\.env|\.git[/\\]|\.svn[/\\]|\.aws[/\\]|\.docker[/\\]|\.kube[/\\]|id_rsa|id_dsa|id_ed25519|authorized_keys|wp-config\.php|php\.ini|httpd\.conf|my\.cnf|\.bash_history|\.history|\.mysql_history|access[._]log|error[._]log|master\.passwd)\b`), cDot|cUnderscore, 0),
 
 	// NoSQL operator injection in parameter syntax and inside values.
-	sig("nosqli-operator-parameter", NoSQL, High, "[$",
-		`\[\s*\$(?:`+operators+`)\s*\]`),
-	withGuard(sig("nosqli-operator-object", NoSQL, Medium, "$",
-		`[{,]\s*['"]?\$(?:`+operators+`)['"]?\s*:|\$where\s*:`), hasColon),
-	sig("nosqli-javascript", NoSQL, Medium, "return sleep while this. db. var let date ==",
-		`['"]\s*(?:;|\|\||&&)\s*(?:return\b|sleep\s*\(|while\s*\(|this\.|db\.|var\s|let\s|\w+\s*=\s*new\s+date|['"]\w*['"]?\s*==)`),
+	needing(sig("nosqli-operator-parameter", NoSQL, High, "[$",
+		`\[\s*\$(?:`+operators+`)\s*\]`), cLBracket, cDollar),
+	needing(sig("nosqli-operator-object", NoSQL, Medium, "",
+		`[{,]\s*['"]?\$(?:`+operators+`)['"]?\s*:|\$where\s*:`), cDollar, cColon),
+	needing(sig("nosqli-javascript", NoSQL, Medium, "return sleep while this. db. var let date ==",
+		`['"]\s*(?:;|\|\||&&)\s*(?:return\b|sleep\s*\(|while\s*\(|this\.|db\.|var\s|let\s|\w+\s*=\s*new\s+date|['"]\w*['"]?\s*==)`), cSQuote|cDQuote, cSemicolon|cPipe|cAmp),
 
 	// Header injection and response splitting: a line break followed by a
 	// header or a status line.
-	sig("protocol-crlf-header", Protocol, High, "\n \r",
-		`[\r\n]\s*(?:set-cookie|location|content-(?:type|length|disposition)|transfer-encoding|refresh|x-xss-protection|http/\d)\s*[:/]`),
+	needing(sig("protocol-crlf-header", Protocol, High, "\n \r",
+		`[\r\n]\s*(?:set-cookie|location|content-(?:type|length|disposition)|transfer-encoding|refresh|x-xss-protection|http/\d)\s*[:/]`), cNewline, cColon|cSlash),
 
 	// Server-side code and template injection.
-	sig("code-php", CodeInjection, High, "<? php $_ phar://",
-		`<\?(?:php|=)|\bphp://(?:filter|input|expect|fd)|\bphar://|\$_(?:get|post|request|cookie|server|files|env|session)\b`),
-	sig("code-php-function", CodeInjection, Medium, "system shell_exec passthru popen proc_open pcntl_exec assert base64_decode file_get_contents file_put_contents fopen readfile include require call_user_func create_function preg_replace phpinfo str_rot13 gzinflate",
-		`\b(?:system|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|base64_decode|file_get_contents|file_put_contents|fopen|readfile|include|require|include_once|require_once|call_user_func|create_function|preg_replace|phpinfo|str_rot13|gzinflate)\s*\(`),
-	sig("code-java", CodeInjection, High, "java jndi runtime processbuilder xwork ognl classloader",
-		`java\.lang\.(?:runtime|processbuilder|system|class|reflect)|\$\{\s*jndi\s*:|runtime\.getruntime|new\s+processbuilder|com\.opensymphony\.xwork2|ognlcontext|class\.module\.classloader|javax\.script|java\.io\.file|java\.beans|java\.net\.url`),
-	sig("code-node", CodeInjection, High, "child_process mainmodule process. _$$nd_func$$_ constructor",
-		`child_process|process\.mainmodule|_\$\$nd_func\$\$_|process\.binding|process\.env|global\.process|constructor\s*\(\s*['"]return|\.constructor\.constructor`),
-	sig("code-template", CodeInjection, High, "{{ ${ #{ <% {%",
-		`\{\{[^}]*(?:\d\s*[*+]\s*\d|__|config|self|request|lipsum|cycler|joiner|namespace|range|constructor|\.class|getclass|exec|popen|system)|\$\{[^}]*(?:\d\s*[*+]\s*\d|getclass|runtime|class\.|t\(java|__)|#\{[^}]*(?:\d\s*[*+]\s*\d|runtime|system|exec|`+"`"+`)|<%=?[^%]*(?:system|exec|runtime|7\s*\*\s*7|`+"`"+`)|\{%[^%]*(?:import|include|exec|system|popen)`),
-	sig("code-python", CodeInjection, High, "__",
-		`__(?:class|mro|subclasses|globals|builtins|import|init)__`),
-	sig("code-prototype-pollution", CodeInjection, High, "__proto__ prototype",
-		`__proto__|constructor\s*(?:\.|\[\s*['"]?)\s*prototype`),
+	needing(sig("code-php", CodeInjection, High, "<? php $_ phar://",
+		`<\?(?:php|=)|\bphp://(?:filter|input|expect|fd)|\bphar://|\$_(?:get|post|request|cookie|server|files|env|session)\b`), cLT|cColon|cDollar, 0),
+	needing(sig("code-php-function", CodeInjection, Medium, "system shell_exec passthru popen proc_open pcntl_exec assert base64_decode file_get_contents file_put_contents fopen readfile include require call_user_func create_function preg_replace phpinfo str_rot13 gzinflate",
+		`\b(?:system|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|base64_decode|file_get_contents|file_put_contents|fopen|readfile|include|require|include_once|require_once|call_user_func|create_function|preg_replace|phpinfo|str_rot13|gzinflate)\s*\(`), cLParen, 0),
+	needing(sig("code-java", CodeInjection, High, "java jndi runtime processbuilder xwork ognl classloader",
+		`java\.lang\.(?:runtime|processbuilder|system|class|reflect)|\$\{\s*jndi\s*:|runtime\.getruntime|new\s+processbuilder|com\.opensymphony\.xwork2|ognlcontext|class\.module\.classloader|javax\.script|java\.io\.file|java\.beans|java\.net\.url`), 0, 0),
+	needing(sig("code-node", CodeInjection, High, "child_process mainmodule process. _$$nd_func$$_ constructor",
+		`child_process|process\.mainmodule|_\$\$nd_func\$\$_|process\.binding|process\.env|global\.process|constructor\s*\(\s*['"]return|\.constructor\.constructor`), cUnderscore|cDot|cDollar|cLParen, 0),
+	needing(sig("code-template", CodeInjection, High, "{{ ${ #{ <% {%",
+		`\{\{[^}]*(?:\d\s*[*+]\s*\d|__|config|self|request|lipsum|cycler|joiner|namespace|range|constructor|\.class|getclass|exec|popen|system)|\$\{[^}]*(?:\d\s*[*+]\s*\d|getclass|runtime|class\.|t\(java|__)|#\{[^}]*(?:\d\s*[*+]\s*\d|runtime|system|exec|`+"`"+`)|<%=?[^%]*(?:system|exec|runtime|7\s*\*\s*7|`+"`"+`)|\{%[^%]*(?:import|include|exec|system|popen)`), cLBrace|cPercent, 0),
+	needing(sig("code-python", CodeInjection, High, "__",
+		`__(?:class|mro|subclasses|globals|builtins|import|init)__`), cUnderscore, 0),
+	needing(sig("code-prototype-pollution", CodeInjection, High, "__proto__ prototype",
+		`__proto__|constructor\s*(?:\.|\[\s*['"]?)\s*prototype`), cUnderscore|cDot|cLBracket, 0),
 
 	// Remote file inclusion and request forgery: URLs with a dangerous
 	// scheme or an internal or raw-IP host.
-	sig("rfi-scheme", RemoteInclusion, High, "://",
-		`\b(?:gopher|dict|ldap|ldaps|jar|netdoc|expect|tftp)://|\bfile://`),
-	sig("rfi-internal-host", RemoteInclusion, High, "://",
-		`\b(?:https?|ftps?)://(?:[^/@\s]*@)?(?:localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1?\]|169\.254\.169\.254|metadata\.google\.internal|0x7f|2130706433|0177\.)`),
-	sig("rfi-ip-url", RemoteInclusion, Medium, "://",
-		`^\s*(?:https?|ftps?)://\d{1,3}(?:\.\d{1,3}){3}|^\s*(?:https?|ftps?)://[^?#\s]+\?\s*$`),
+	needing(sig("rfi-scheme", RemoteInclusion, High, "gopher:// dict:// ldap:// ldaps:// jar:// netdoc:// expect:// tftp:// file://",
+		`\b(?:gopher|dict|ldap|ldaps|jar|netdoc|expect|tftp)://|\bfile://`), cColon, cSlash),
+	needing(sig("rfi-internal-host", RemoteInclusion, High, "localhost 127. 0.0.0.0 [:: 169.254.169.254 metadata.google.internal 0x7f 2130706433 0177.",
+		`\b(?:https?|ftps?)://(?:[^/@\s]*@)?(?:localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1?\]|169\.254\.169\.254|metadata\.google\.internal|0x7f|2130706433|0177\.)`), cColon, cSlash),
+	needing(withGuard(sig("rfi-ip-url", RemoteInclusion, Medium, "://",
+		`^\s*(?:https?|ftps?)://\d{1,3}(?:\.\d{1,3}){3}|^\s*(?:https?|ftps?)://[^?#\s]+\?\s*$`), ipOrQueryURL), cColon, cSlash),
 
 	// Cross-site scripting beyond what libinjection finds: script URIs,
 	// event handlers in markup, and script-only sinks.
-	sig("xss-script-uri", XSS, High, "script: data:",
-		`(?:java|vb|live)script\s*:|data\s*:\s*(?:text/html|image/svg|application/(?:x-)?javascript)`),
-	withGuard(sig("xss-event-handler", XSS, High, "on",
-		`(?:<[a-z!][^>]*|['"\s/])\bon[a-z]{4,}\s*=`), hasEquals),
-	sig("xss-script-sink", XSS, Medium, "alert prompt confirm eval settimeout setinterval document. window.location fromcharcode innerhtml",
-		`\b(?:alert|prompt|confirm|eval|settimeout|setinterval)\s*(?:\(|`+"`"+`)|document\.(?:cookie|domain|write|location)|window\.location|fromcharcode|\.innerhtml\s*=`),
-	sig("xss-dangerous-tag", XSS, High, "<",
-		`<\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|svg|math|base|meta|link|style|xss|isindex|marquee|layer|bgsound|template)\b`),
+	needing(sig("xss-script-uri", XSS, High, "script: data:",
+		`(?:java|vb|live)script\s*:|data\s*:\s*(?:text/html|image/svg|application/(?:x-)?javascript)`), cColon, 0),
+	needing(sig("xss-event-handler", XSS, High, "on",
+		`(?:<[a-z!][^>]*|['"\s/])\bon[a-z]{4,}\s*=`), cEquals, 0),
+	needing(sig("xss-script-sink", XSS, Medium, "alert prompt confirm eval settimeout setinterval document. window.location fromcharcode innerhtml",
+		`\b(?:alert|prompt|confirm|eval|settimeout|setinterval)\s*(?:\(|`+"`"+`)|document\.(?:cookie|domain|write|location)|window\.location|fromcharcode|\.innerhtml\s*=`), 0, 0),
+	needing(sig("xss-dangerous-tag", XSS, High, "",
+		`<\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|svg|math|base|meta|link|style|xss|isindex|marquee|layer|bgsound|template)\b`), cLT, 0),
 }
 
 // shellQuoteRemover removes the quoting tricks that the shell
