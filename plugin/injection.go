@@ -33,6 +33,7 @@ type injectionState struct {
 	contentType string
 	requestID   string
 	routeName   string
+	keyID       string
 
 	// done is set once the body was scanned or given up on, so that later
 	// chunks pass straight through.
@@ -52,9 +53,12 @@ func (h *httpContext) scanInjection(decision *filter.Decision, request *filter.R
 	if len(findings) == 0 {
 		findings = policy.ScanHeaders(headers)
 	}
-	if len(findings) > 0 && h.judge(policy, findings, decision.Route, request.RequestID) {
-		*decision = injectionDecision(request.RequestID, decision.Route, newEventID(findings))
-		return
+	if len(findings) > 0 {
+		eventID, block := judge(policy, findings, decision.Route, request.RequestID, decision.KeyID)
+		if block {
+			*decision = injectionDecision(request.RequestID, decision.Route, decision.KeyID, eventID)
+			return
+		}
 	}
 
 	if endOfStream || policy.MaxBodyBytes == 0 {
@@ -63,6 +67,7 @@ func (h *httpContext) scanInjection(decision *filter.Decision, request *filter.R
 	h.inj.policy = policy
 	h.inj.requestID = request.RequestID
 	h.inj.routeName = decision.Route
+	h.inj.keyID = decision.KeyID
 	for _, header := range headers {
 		if header[0] == "content-type" {
 			h.inj.contentType = header[1]
@@ -88,7 +93,7 @@ func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) (action 
 
 	if oversize && policy.Oversize == inject.Reject {
 		proxywasm.LogDebugf("request body over max_body_bytes=%d route=%q", policy.MaxBodyBytes, h.inj.routeName)
-		decision := bodyTooLargeDecision(h.inj.requestID, h.inj.routeName, policy.MaxBodyBytes)
+		decision := bodyTooLargeDecision(h.inj.requestID, h.inj.routeName, h.inj.keyID, policy.MaxBodyBytes)
 		h.record(&decision)
 		return h.reply(&decision)
 	}
@@ -100,46 +105,55 @@ func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) (action 
 	}
 
 	findings := policy.ScanBody(h.inj.contentType, body)
-	if len(findings) == 0 || !h.judge(policy, findings, h.inj.routeName, h.inj.requestID) {
+	if len(findings) == 0 {
 		return types.ActionContinue
 	}
-	decision := injectionDecision(h.inj.requestID, h.inj.routeName, newEventID(findings))
+	eventID, block := judge(policy, findings, h.inj.routeName, h.inj.requestID, h.inj.keyID)
+	if !block {
+		return types.ActionContinue
+	}
+	decision := injectionDecision(h.inj.requestID, h.inj.routeName, h.inj.keyID, eventID)
 	h.record(&decision)
 	return h.reply(&decision)
 }
 
-// judge logs the findings and reports whether the request must be blocked.
-// Findings hold no request data besides parameter names, so they are safe
-// to log.
-func (h *httpContext) judge(policy *inject.Policy, findings []inject.Finding, routeName, requestID string) bool {
+// judge logs every finding under one new event id, in block and detect
+// mode alike, and reports whether the request must be blocked. Each line
+// carries the event id, route, request id and key id, so that an event id
+// from a client leads to its findings on any worker. Findings hold no
+// request data besides parameter names, so they are safe to log.
+func judge(policy *inject.Policy, findings []inject.Finding, routeName, requestID, keyID string) (eventID string, block bool) {
+	eventID = newEventID()
 	for _, f := range findings {
-		proxywasm.LogWarnf("injection detected mode=%s route=%q request_id=%q %s", policy.Mode, routeName, requestID, f)
+		proxywasm.LogWarnf("injection detected event_id=%s mode=%s route=%q request_id=%q key_id=%q %s",
+			eventID, policy.Mode, routeName, requestID, keyID, f)
 	}
-	return policy.Mode == inject.Block
+	return eventID, policy.Mode == inject.Block
 }
 
-// newEventID returns 16 random hex digits that tie the reply to the log
-// lines of the findings; the first finding's category is logged with it.
-func newEventID(findings []inject.Finding) string {
+// newEventID returns 16 random hex digits.
+func newEventID() string {
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		// NOTE: crypto/rand on wasip1 reads random_get, which the host
 		// always provides; an id is still useful without it.
 		return "unavailable"
 	}
-	id := hex.EncodeToString(b[:])
-	proxywasm.LogWarnf("injection blocked event_id=%s category=%s", id, findings[0].Category)
-	return id
+	return hex.EncodeToString(b[:])
 }
 
 // injectionDecision is the 403 reply to a blocked request.
-func injectionDecision(requestID, routeName, eventID string) filter.Decision {
-	return errorDecision(403, codeInjectionDetected, messageInjectionDetected, requestID, routeName, eventID)
+func injectionDecision(requestID, routeName, keyID, eventID string) filter.Decision {
+	d := errorDecision(403, codeInjectionDetected, messageInjectionDetected, requestID, routeName, eventID)
+	d.KeyID = keyID
+	return d
 }
 
-func bodyTooLargeDecision(requestID, routeName string, limit int) filter.Decision {
+func bodyTooLargeDecision(requestID, routeName, keyID string, limit int) filter.Decision {
 	message := "The request body is larger than the maximum of " + strconv.Itoa(limit) + " bytes that can be checked."
-	return errorDecision(413, codeBodyTooLarge, message, requestID, routeName, "")
+	d := errorDecision(413, codeBodyTooLarge, message, requestID, routeName, "")
+	d.KeyID = keyID
+	return d
 }
 
 // replyBody is the JSON body of the injection replies: the fields of every
@@ -154,6 +168,9 @@ type replyBody struct {
 // errorDecision builds a denial with the JSON body of every local reply,
 // plus event_id when given.
 func errorDecision(status int, code, message, requestID, routeName, eventID string) filter.Decision {
+	if len(requestID) > filter.MaxRequestIDBytes {
+		requestID = "" // as in the filter's own replies
+	}
 	body, err := json.Marshal(replyBody{Code: code, Message: message, EventID: eventID, RequestID: requestID})
 	if err != nil {
 		panic("BUG: encoding a reply body failed: " + err.Error())

@@ -175,7 +175,7 @@ func (p *parser) exclusions(path string, v gjson.Result, policy *inject.Policy) 
 		ex.Parameters = append(ex.Parameters, p.injectionStrings(child(path, "parameters"), m)...)
 	}
 	if m, ok := members["cookies"]; ok {
-		ex.Cookies = append(ex.Cookies, p.injectionStrings(child(path, "cookies"), m)...)
+		ex.Cookies = append(ex.Cookies, p.injectionCookieNames(child(path, "cookies"), m)...)
 	}
 	if m, ok := members["headers"]; ok {
 		excluded := p.injectionHeaderNames(child(path, "headers"), m)
@@ -207,11 +207,37 @@ func (p *parser) exclusions(path string, v gjson.Result, policy *inject.Policy) 
 	policy.Exclusions = ex
 }
 
-// injectionHeaderNames reads a list of header names, lower-cased.
+// injectionHeaderNames reads a list of distinct header names, lower-cased.
 func (p *parser) injectionHeaderNames(path string, v gjson.Result) []string {
+	items, ok := p.array(path, v)
+	if !ok {
+		return nil
+	}
+	names := make([]string, 0, len(items))
+	seen := make(map[string]int, len(items))
+	for i, item := range items {
+		name, ok := p.headerName(index(path, i), item)
+		if !ok {
+			continue
+		}
+		if first, dup := seen[name]; dup {
+			p.fail(index(path, i), "duplicate header name; "+index(path, first)+" is the same", item)
+			continue
+		}
+		seen[name] = i
+		names = append(names, name)
+	}
+	return names
+}
+
+// injectionCookieNames reads a list of cookie names, which are RFC 9110
+// tokens (RFC 6265 §4.1.1).
+func (p *parser) injectionCookieNames(path string, v gjson.Result) []string {
 	names := p.injectionStrings(path, v)
-	for i, name := range names {
-		names[i] = strings.ToLower(name)
+	for i, item := range v.Array() {
+		if s := item.String(); item.Type == gjson.String && s != "" && !isToken(s) {
+			p.fail(index(path, i), "must be a cookie name made of RFC 9110 token characters", item)
+		}
 	}
 	return names
 }

@@ -18,6 +18,10 @@ const (
 	BodyJSON
 	BodyForm
 	BodyMultipart
+
+	// BodyBinary is a body that is not text, such as an image or a
+	// protobuf message; it is not scanned.
+	BodyBinary
 )
 
 // Sniff returns what the body is, whatever its declared content type:
@@ -40,7 +44,43 @@ func Sniff(contentType string, body []byte) (BodyKind, string) {
 	if mediaType == "application/x-www-form-urlencoded" || looksLikeForm(body) {
 		return BodyForm, ""
 	}
+	if looksBinary(body) {
+		return BodyBinary, ""
+	}
 	return BodyText, ""
+}
+
+// binarySampleBytes is how much of a body looksBinary reads.
+const binarySampleBytes = 4096
+
+// looksBinary reports whether more than a tenth of the first 4 KiB of b are
+// control bytes or bytes of invalid UTF-8, as in images, archives and
+// protobuf messages. A text payload with a few stray bytes stays text and is
+// scanned, so a single invalid byte cannot hide an attack; a payload padded
+// with enough binary to pass as binary is no longer text that an upstream
+// would parse as such.
+func looksBinary(b []byte) bool {
+	sample := b[:min(len(b), binarySampleBytes)]
+	odd := 0
+	for i := 0; i < len(sample); {
+		c := sample[i]
+		if c < utf8.RuneSelf {
+			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
+				odd++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(sample[i:])
+		if r == utf8.RuneError && size == 1 {
+			// A rune cut by the end of the sample is not evidence.
+			if len(sample)-i >= utf8.UTFMax || len(sample) == len(b) {
+				odd++
+			}
+		}
+		i += size
+	}
+	return odd*10 > len(sample)
 }
 
 // looksLikeForm reports whether body is one line of name=value pairs
@@ -79,6 +119,8 @@ func (p *Policy) ScanBody(contentType string, body []byte) []Finding {
 		s.pairs(string(body), InFormName, InFormValue)
 	case BodyMultipart:
 		s.multipart(body, boundary)
+	case BodyBinary:
+		// Not text: nothing an injection detector can read.
 	default:
 		s.text(string(body))
 	}
@@ -133,7 +175,7 @@ func (s *scan) multipart(body []byte, boundary string) {
 		loc := Location{Kind: InMultipart, Name: shortName(name)}
 		s.checkValue(part.FileName(), false, loc)
 		content, err := io.ReadAll(io.LimitReader(part, int64(len(body))))
-		if err == nil && utf8.Valid(content) {
+		if err == nil && !looksBinary(content) {
 			s.checkValue(string(content), false, loc)
 		}
 		if s.full() {

@@ -23,7 +23,9 @@ func TestDetectorsFlagAttacks(t *testing.T) {
 		{"xss script tag", "%3Cscript%3Ealert(1)%3C/script%3E", XSS, "libinjection-xss"},
 		{"xss html entities", "%26lt;img+src%3Dx+onerror%3Dalert(1)%26gt;", XSS, "libinjection-xss"},
 		{"xss script uri", "javascript:alert(document.domain)", XSS, "xss-script-uri"},
-		{"cmdi separator", "x%3Bcat+%2Fetc%2Fpasswd", CommandInjection, "cmdi-separator-command"},
+		{"cmdi separator", "x%3Bcat+%2Fetc%2Fpasswd", CommandInjection, "cmdi-separator-word-command"},
+		{"cmdi separator delay", "x%3Bsleep+5", CommandInjection, "cmdi-separator-word-command"},
+		{"cmdi separator unambiguous", "x%7Cwhoami", CommandInjection, "cmdi-separator-command"},
 		{"cmdi substitution", "%24(whoami)", CommandInjection, "cmdi-separator-command"},
 		{"cmdi ifs", "cat%24%7BIFS%7D%2Fetc%2Fpasswd", CommandInjection, "cmdi-ifs"},
 		{"cmdi quoting trick", "%3Bw%27h%27o%27am%27i", CommandInjection, "cmdi-separator-command-unquoted"},
@@ -66,6 +68,11 @@ func TestDetectorsPassBenignLookAlikes(t *testing.T) {
 		"2026-06-01T12:00:00Z",
 		"%E6%97%A5%E6%9C%AC%E8%AA%9E",
 		"The+id+is+shown+in+the+%60id%60+field",
+		"I+like+dogs%3B+cat+videos+too",
+		"order+received%3B+id+is+42",
+		"Tom+%26+Jerry%3B+cat+lovers+unite",
+		"fish%3B+cat+food",
+		"first+this%3B+echo+that+later",
 	}
 	for _, v := range values {
 		t.Run(v, func(t *testing.T) {
@@ -117,4 +124,21 @@ func hasRule(findings []Finding, c Category, rule string) bool {
 		}
 	}
 	return false
+}
+
+// TestCommandWordsNeedShellContext checks that command names that are also
+// English words count only with a shell-like argument or position.
+func TestCommandWordsNeedShellContext(t *testing.T) {
+	attacks := []string{
+		"%0Aid%0A", "%0A+id+%0A", "%60ping+127.0.0.1%60", "%7C+dir+C:%5CUsers", "%3B%60cat%3C%3C%3Cifconfig%60",
+		"%26+reg+add+%22HKLM%5CSystem%22", "x%3Bls+-la", "%26%26+cat+/etc/hosts",
+	}
+	for _, v := range attacks {
+		require.NotEmpty(t, scanQuery(v), "no finding for %q", v)
+	}
+
+	prose := []string{"ok%0Aat+5pm+then", "meeting%0Atime+is+short", "fish%3B+cat+food", "done%3B+date+tbd"}
+	for _, v := range prose {
+		require.Empty(t, scanQuery(v), "finding for %q", v)
+	}
 }

@@ -142,8 +142,8 @@ var commandNames = func() map[string]bool {
 // separator before them is enough; wordCommands need an argument that
 // looks like a shell argument too.
 const (
-	unambiguousCommands = `whoami|uname|wget|curl|ifconfig|ipconfig|netstat|nslookup|ping|bash|zsh|ksh|csh|tcsh|sh|nc|ncat|netcat|telnet|python[23]?|perl|ruby|php|powershell|pwsh|cmd(?:\.exe)?|systeminfo|tasklist|taskkill|chmod|chown|passwd|useradd|nmap|xterm|base64|certutil|bitsadmin|wmic|crontab|nohup|mkfifo|socat|hostname|id|ls|pwd|printenv|rm|cp|mv|gcc|sudo|xxd|busybox|lsof|ps|env|uptime|getent|tftp|dig|sleep|echo|cat|dir|nl|tac|awk|sed|timeout|reg|ver|vol|tar|unzip|iwr|iex|invoke-expression|invoke-webrequest|iwmi|start-process`
-	wordCommands        = `type|find|head|tail|more|less|touch|kill|set|who|last|host|file|sort|cut|mail|time|date|wc|expr|ssh|ftp|su|od|tee|strings|stat|at|w|users|groups|ifup|route|arp|java|node|eval|exec|net`
+	unambiguousCommands = `whoami|uname|wget|curl|ifconfig|ipconfig|netstat|nslookup|bash|zsh|ksh|csh|tcsh|sh|nc|ncat|netcat|telnet|python[23]?|perl|ruby|php|powershell|pwsh|cmd(?:\.exe)?|systeminfo|tasklist|taskkill|chmod|chown|passwd|useradd|nmap|xterm|base64|certutil|bitsadmin|wmic|crontab|nohup|mkfifo|socat|hostname|pwd|printenv|gcc|sudo|xxd|busybox|lsof|uptime|getent|tftp|awk|sed|unzip|iwr|iex|invoke-expression|invoke-webrequest|iwmi|start-process`
+	wordCommands        = `type|find|head|tail|more|less|touch|kill|set|who|last|host|file|sort|cut|mail|time|date|wc|expr|ssh|ftp|su|od|tee|strings|stat|at|w|users|groups|ifup|route|arp|java|node|eval|exec|net|ping|id|ls|rm|cp|mv|ps|env|dig|sleep|echo|cat|dir|nl|tac|timeout|reg|ver|vol|tar`
 )
 
 // operators are the MongoDB query and aggregation operators that an
@@ -161,15 +161,15 @@ var builtinSignatures = []Signature{
 	needing(withGuard(sig("cmdi-separator-command", CommandInjection, High, "",
 		"(?:^|[;|&]|\\$\\()\\s*(?:\\{\\s*)?(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\",}]|\\$\\{?ifs)"), commandAfterSeparator), cSemicolon|cPipe|cAmp|cDollar, 0),
 	needing(withGuard(sig("cmdi-separator-word-command", CommandInjection, Medium, "",
-		"(?:[;|&]|\\$\\()\\s*(?:"+wordCommands+")(?:$|\\s+[-/.$~%\\\\]|\\s*[;|&`)])"), commandAfterSeparator), cSemicolon|cPipe|cAmp|cDollar, 0),
+		"(?:[;|&]|\\$\\()\\s*(?:(?:"+wordCommands+")(?:$|\\s+(?:[-/.$~%\\\\]|[a-z]:[\\\\/])|\\s*[;|&`)<>])|(?:sleep|timeout|ping)\\s+\\d|reg\\s+(?:add|query|delete|copy|save|load|export|import)\\b)"), commandAfterSeparator), cSemicolon|cPipe|cAmp|cDollar, 0),
 	// Backticks quote code in Markdown, so only a backtick glued to the
 	// text before it, or a value that is a backticked command, counts.
 	needing(sig("cmdi-backtick-command", CommandInjection, Medium, "",
-		"(?:^|[\\w'\"=;|&])`\\s*(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\"])"), cBacktick, 0),
+		"(?:^|[\\w'\"=;|&])`\\s*(?:(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\"])|(?:"+wordCommands+")(?:\\s+(?:[-/.$~%\\\\\\d]|[a-z]:[\\\\/])|\\s*[<>;|&]))"), cBacktick, 0),
 	// A line break separates commands too, but also lines of prose and
 	// code, so it counts only in short values.
 	needing(withGuard(sig("cmdi-newline-command", CommandInjection, Medium, "",
-		"(?:^|[\\n\\r])\\s*(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\"])"), shortValue), cNewline, 0),
+		"(?:^|[\\n\\r])\\s*(?:(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\"])|(?:"+wordCommands+")(?:[ \\t]*(?:$|[\\n\\r])|[ \\t]+(?:[-/.$~%\\\\]|[a-z]:[\\\\/])|[ \\t]*[;|&`)<>]))"), shortValue), cNewline, 0),
 	needing(sig("cmdi-ifs", CommandInjection, High, "ifs", `\$\{?ifs\b`), cDollar, 0),
 	needing(sig("cmdi-system-binary", CommandInjection, High, "bin/",
 		"(?:^|[\\s;|&`'\"=(])/(?:usr/)?s?bin/(?:"+unambiguousCommands+"|"+wordCommands+")\\b"), cSlash, 0),

@@ -111,7 +111,7 @@ func TestInjectionDetectModeLogsOnly(t *testing.T) {
 	result := sendWithBody(t, h, "POST", "/notes", "application/json", `{"text": "<script>alert(1)</script>"}`)
 
 	require.Equal(t, 200, result.Response.Status)
-	require.True(t, logsContain(h, "injection detected mode=detect"), "detect mode must log the finding")
+	require.True(t, logsContain(h, "mode=detect"), "detect mode must log the finding")
 	require.True(t, logsContain(h, `location="json:$.text"`), "the finding must name the JSON path")
 }
 
