@@ -4,6 +4,7 @@ go 1.26
 
 require (
 	github.com/corazawaf/libinjection-go v0.3.6
+	github.com/go-jose/go-jose/v4 v4.1.9
 	github.com/stretchr/testify v1.12.1
 	github.com/tetratelabs/proxy-wasm-go-sdk v0.24.0
 	github.com/tetratelabs/wazero v1.12.0

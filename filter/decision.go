@@ -57,10 +57,19 @@ type Decision struct {
 	// was refused as disabled, expired, not yet valid or lacking scopes.
 	// It is "" for an unknown key. Only an allowed decision authenticates
 	// the caller, and no reply ever contains the id.
+	//
+	// For a request authenticated by a JWT alone, KeyID is instead the
+	// token's identity claim (sub by default): the caller id that rate
+	// limits count. On an auth "both" route it stays the API key's id.
 	KeyID string
 
 	// Tier is the tier of the authenticated key.
 	Tier string
+
+	// TokenID names the verified JWT for logs: its jti, or "sha256:" and
+	// the first 8 hex digits of the token's SHA-256 when it has none. It
+	// is "" when no token was verified.
+	TokenID string
 
 	// Reason is a short detail for the debug log, one of the Reason*
 	// constants. Unlike Code, it distinguishes an unknown, disabled, expired

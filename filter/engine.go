@@ -9,6 +9,7 @@ import (
 
 	"github.com/bulwark-dev/bulwark/filter/apikey"
 	"github.com/bulwark-dev/bulwark/filter/config"
+	"github.com/bulwark-dev/bulwark/filter/jwt"
 	"github.com/bulwark-dev/bulwark/filter/route"
 )
 
@@ -61,6 +62,13 @@ type Engine struct {
 	// whose only credential is in that header. Other entries are nil.
 	removeWithSource [][]string
 
+	// tokens verifies JWTs; nil when the configuration has no jwt section.
+	tokens *jwt.Verifier
+
+	// native checks RSA and ECDSA signatures on the host; nil checks them
+	// in Go.
+	native jwt.NativeVerifier
+
 	missing, invalid, multiple                          *localReply
 	badPath, encodedSlash                               *localReply
 	credentialTooLong, credentialChars, credentialCoded *localReply
@@ -103,6 +111,9 @@ func New(cfg *config.Config, opts ...Option) *Engine {
 	for _, opt := range opts {
 		opt(e)
 	}
+	if cfg.JWT != nil {
+		e.tokens = jwt.NewVerifier(cfg.JWT, e.now, e.native)
+	}
 	return e
 }
 
@@ -126,8 +137,11 @@ func (e *Engine) Check(req *Request) Decision {
 
 	t := target{path: path, normal: normal, query: query, hasQuery: hasQuery}
 	r := e.cfg.Routes.Match(req.Method, normal)
-	if r.Auth == route.AuthNone {
+	switch r.Auth {
+	case route.AuthNone:
 		return e.allowPublic(req, r, t)
+	case route.AuthJWT, route.AuthEither, route.AuthBoth:
+		return e.checkJWTRoute(req, r, t)
 	}
 	return e.checkAPIKey(req, r, t)
 }

@@ -58,7 +58,7 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 		return types.OnPluginStartStatusFailed
 	}
 
-	p.engine = filter.New(cfg)
+	p.engine = filter.New(cfg, filter.WithSignatureVerifier(nativeSignatureVerifier(cfg)))
 	p.limiter = newLimiter(cfg)
 	p.injection = cfg.Injection
 	proxywasm.LogInfo("configuration loaded")

@@ -6,6 +6,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/bulwark-dev/bulwark/filter/apikey"
+	"github.com/bulwark-dev/bulwark/filter/jwt"
 	"github.com/bulwark-dev/bulwark/filter/ratelimit"
 	"github.com/bulwark-dev/bulwark/filter/route"
 )
@@ -94,6 +95,10 @@ type Config struct {
 	// Injection holds the injection detection policies; nil when the
 	// section is absent, which disables detection.
 	Injection *Injection
+
+	// JWT holds the JWT providers; nil when the section is absent, and
+	// then no route may require a JWT.
+	JWT *jwt.Config
 }
 
 // APIKeys is the compiled api_keys section.
@@ -170,7 +175,7 @@ func (p *parser) document(root gjson.Result) *Config {
 	}
 
 	members, _ := p.fields("", root,
-		"failure_policy", "identity_header", "path_normalization", "api_keys", "routes", "default_route", "rate_limits", "injection")
+		"failure_policy", "identity_header", "path_normalization", "api_keys", "routes", "default_route", "rate_limits", "injection", "jwt")
 
 	cfg := &Config{
 		IdentityHeader: DefaultIdentityHeader,
@@ -207,6 +212,7 @@ func (p *parser) document(root gjson.Result) *Config {
 	cfg.Routes = route.NewTable(routes, fallback, cfg.PathNormalization.CaseSensitive)
 	cfg.RateLimits = p.rateLimits("rate_limits", members["rate_limits"], rateRouteNames(routes))
 	cfg.Injection = p.injection("injection", members["injection"], routes)
+	cfg.JWT = p.jwtSection("jwt", members["jwt"], routes, fallback)
 	return cfg
 }
 

@@ -100,8 +100,15 @@ func (p *parser) defaultRoute(path string, v gjson.Result) route.Route {
 // so they are an error on a public route.
 func (p *parser) auth(path string, members map[string]gjson.Result, r *route.Route) {
 	if m, ok := members["auth"]; ok {
-		if s, _ := p.enum(child(path, "auth"), m, "api_key", "none"); s == "none" {
+		switch s, _ := p.enum(child(path, "auth"), m, "api_key", "none", "jwt", "either", "both"); s {
+		case "none":
 			r.Auth = route.AuthNone
+		case "jwt":
+			r.Auth = route.AuthJWT
+		case "either":
+			r.Auth = route.AuthEither
+		case "both":
+			r.Auth = route.AuthBoth
 		}
 	}
 

@@ -15,16 +15,32 @@ const (
 
 	// AuthNone lets every request through without credentials.
 	AuthNone
+
+	// AuthJWT requires a valid JWT.
+	AuthJWT
+
+	// AuthEither requires a valid JWT when the request carries a token, and
+	// a valid API key otherwise.
+	AuthEither
+
+	// AuthBoth requires a valid API key and a valid JWT.
+	AuthBoth
 )
 
-// String returns the configuration name of the authentication: "api_key" or
-// "none".
+// String returns the configuration name of the authentication: "api_key",
+// "none", "jwt", "either" or "both".
 func (a Auth) String() string {
 	switch a {
 	case AuthAPIKey:
 		return "api_key"
 	case AuthNone:
 		return "none"
+	case AuthJWT:
+		return "jwt"
+	case AuthEither:
+		return "either"
+	case AuthBoth:
+		return "both"
 	}
 	return "unknown"
 }
@@ -69,7 +85,8 @@ type Route struct {
 	// Auth is the authentication the route requires.
 	Auth Auth
 
-	// Scopes lists the scopes an API key must all hold.
+	// Scopes lists the scopes the caller must all hold: the API key's on an
+	// api_key route, the token's on the others (on a both route too).
 	Scopes []string
 }
 

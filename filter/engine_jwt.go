@@ -1,0 +1,166 @@
+package filter
+
+import (
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/bulwark-dev/bulwark/filter/apikey"
+	"github.com/bulwark-dev/bulwark/filter/jwt"
+	"github.com/bulwark-dev/bulwark/filter/route"
+)
+
+// WithSignatureVerifier sets the host's native RSA and ECDSA signature check,
+// such as Envoy's verify_signature foreign function. Without it, or when it
+// fails, every signature is checked in Go.
+func WithSignatureVerifier(native jwt.NativeVerifier) Option {
+	return func(e *Engine) {
+		e.native = native
+	}
+}
+
+// Messages of the JWT replies, also sent as the error_description of the
+// WWW-Authenticate challenge (RFC 6750 §3), so they contain no '"' or '\'.
+var tokenMessages = map[string]string{
+	jwt.CodeMissingToken:   "A bearer token is required.",
+	jwt.CodeMultipleTokens: "The request contains more than one bearer token.",
+	jwt.CodeMalformed:      "The bearer token is malformed.",
+	jwt.CodeBadSignature:   "The bearer token signature is not valid.",
+	jwt.CodeUnknownKID:     "The bearer token is signed with an unknown key.",
+	jwt.CodeWrongIssuer:    "The bearer token is issued by an untrusted issuer.",
+	jwt.CodeWrongAudience:  "The bearer token is not intended for this service.",
+	jwt.CodeExpired:        "The bearer token has expired.",
+	jwt.CodeNotYetValid:    "The bearer token is not valid yet.",
+	jwt.CodeMissingClaim:   "The bearer token lacks a required claim.",
+	jwt.CodeRevoked:        "The bearer token has been revoked.",
+}
+
+// tokenReplies holds the 401 reply of each code. A request without a token
+// gets a challenge without error code (RFC 6750 §3.1).
+var tokenReplies = func() map[string]*localReply {
+	replies := make(map[string]*localReply, len(tokenMessages))
+	for code, message := range tokenMessages {
+		challenge := `Bearer realm="bulwark", error="invalid_token", error_description="` + message + `"`
+		if code == jwt.CodeMissingToken {
+			challenge = `Bearer realm="bulwark"`
+		}
+		headers := [][2]string{{"content-type", "application/json"}, {"www-authenticate", challenge}}
+		replies[code] = newLocalReply(401, code, message, headers)
+	}
+	return replies
+}()
+
+// checkJWTRoute authenticates a request on a route with auth jwt, either or
+// both.
+func (e *Engine) checkJWTRoute(req *Request, r *route.Route, t target) Decision {
+	if e.tokens == nil {
+		// config.Parse rejects such a route without a jwt section.
+		return InternalErrorDecision(req.RequestID)
+	}
+	ex := apikey.Extract(e.cfg.JWT.Sources, req.Headers, t.query)
+
+	switch r.Auth {
+	case route.AuthEither:
+		if ex.Outcome == apikey.OutcomeMissing {
+			return e.checkAPIKey(req, r, t)
+		}
+	case route.AuthBoth:
+		// The key must be valid; the route's scopes apply to the token.
+		keyRoute := *r
+		keyRoute.Scopes = nil
+		base := e.checkAPIKey(req, &keyRoute, t)
+		if !base.Allow {
+			return base
+		}
+		return e.allowToken(req, r, ex, t, base, false)
+	}
+	return e.allowToken(req, r, ex, t, e.allowPublic(req, r, t), true)
+}
+
+// allowToken verifies the token of ex and adds its edits to base, the
+// decision of the request without the token. setIdentity makes the token's
+// identity the caller id.
+func (e *Engine) allowToken(req *Request, r *route.Route, ex apikey.Extraction, t target, base Decision, setIdentity bool) Decision {
+	switch ex.Outcome {
+	case apikey.OutcomeMissing:
+		return tokenReplies[jwt.CodeMissingToken].decision(req.RequestID, r.Name, "jwt_"+jwt.CodeMissingToken)
+	case apikey.OutcomeMultiple:
+		return tokenReplies[jwt.CodeMultipleTokens].decision(req.RequestID, r.Name, "jwt_"+jwt.CodeMultipleTokens)
+	case apikey.OutcomeUndecodable:
+		return tokenReplies[jwt.CodeMalformed].decision(req.RequestID, r.Name, "jwt_query_encoding")
+	}
+
+	res, err := e.tokens.Verify(ex.Credential)
+	if err != nil {
+		var failure *jwt.Failure
+		if !errors.As(err, &failure) {
+			return InternalErrorDecision(req.RequestID)
+		}
+		d := tokenReplies[failure.Code].decision(req.RequestID, r.Name, "jwt_"+failure.Reason)
+		d.TokenID = jwt.Fingerprint(ex.Credential)
+		return d
+	}
+
+	if missing := res.MissingScopes(r.Scopes); len(missing) > 0 {
+		d := insufficientTokenScope(r.Scopes, missing).decision(req.RequestID, r.Name, ReasonMissingScope)
+		d.KeyID, d.TokenID = res.Identity, tokenID(res, ex.Credential)
+		return d
+	}
+
+	d := base
+	d.Reason, d.TokenID = ReasonAuthenticated, tokenID(res, ex.Credential)
+	if setIdentity {
+		d.KeyID = res.Identity
+		d.SetHeaders = [][2]string{{e.cfg.IdentityHeader, res.Identity}}
+	}
+	for _, ch := range res.Provider.ClaimHeaders {
+		d.RemoveHeaders = append(slices.Clip(d.RemoveHeaders), ch.Header)
+	}
+	if len(res.Headers) > 0 {
+		d.SetHeaders = append(slices.Clip(d.SetHeaders), res.Headers...)
+	}
+	if e.cfg.JWT.StripToken {
+		e.stripToken(&d, req, ex, t)
+	}
+	return d
+}
+
+// stripToken removes the token from the request, on top of the edits that
+// d already holds.
+func (e *Engine) stripToken(d *Decision, req *Request, ex apikey.Extraction, t target) {
+	query := t.query
+	if d.NewPath != "" {
+		_, query, _ = strings.Cut(d.NewPath, "?")
+	}
+
+	var m apikey.Mutations
+	apikey.StripCredentials(&m, e.cfg.JWT.Sources, ex.Present, req.Headers, query)
+	for _, name := range m.RemoveHeaders {
+		if !slices.Contains(d.RemoveHeaders, name) {
+			d.RemoveHeaders = append(slices.Clip(d.RemoveHeaders), name)
+		}
+	}
+	if len(m.SetHeaders) > 0 {
+		d.SetHeaders = append(slices.Clip(d.SetHeaders), m.SetHeaders...)
+	}
+	if m.QueryChanged {
+		t.query, t.queryEdited = m.Query, true
+		d.NewPath = e.newPath(t)
+	}
+}
+
+func tokenID(res *jwt.Result, token string) string {
+	if res.JTI != "" && len(res.JTI) <= 128 && isVisibleASCII(res.JTI) {
+		return res.JTI
+	}
+	return jwt.Fingerprint(token)
+}
+
+// insufficientTokenScope returns the 403 reply with the RFC 6750 §3.1
+// insufficient_scope challenge, which names the scopes the route needs.
+func insufficientTokenScope(required, missing []string) *localReply {
+	challenge := `Bearer realm="bulwark", error="insufficient_scope", scope="` + strings.Join(required, " ") + `"`
+	headers := [][2]string{{"content-type", "application/json"}, {"www-authenticate", challenge}}
+	message := "The bearer token does not grant the required scopes: " + strings.Join(missing, ", ") + "."
+	return newLocalReply(403, CodeInsufficientScope, message, headers)
+}

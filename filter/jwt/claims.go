@@ -1,0 +1,268 @@
+package jwt
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+)
+
+// maxIdentityBytes bounds the identity claim, which goes into a header.
+const maxIdentityBytes = 256
+
+// Result is a verified token. It is shared with the cache and must not be
+// modified.
+type Result struct {
+	// Provider signed the token.
+	Provider *Provider
+
+	// Identity is the identity claim, visible ASCII or spaces.
+	Identity string
+
+	// Scopes are the granted scopes.
+	Scopes []string
+
+	// JTI is the jti claim, "" when absent.
+	JTI string
+
+	// Headers are the claim headers to set upstream, in configuration
+	// order; a claim that is absent, or whose value is not fit for a header,
+	// is left out.
+	Headers [][2]string
+
+	// Expiry is the exp claim; zero when absent.
+	Expiry time.Time
+
+	// size approximates the bytes the result holds, for the cache bound.
+	size int
+}
+
+// HasScopes reports whether the token grants every scope of required.
+func (r *Result) HasScopes(required []string) bool {
+	return len(r.MissingScopes(required)) == 0
+}
+
+// MissingScopes returns the scopes of required that the token lacks.
+func (r *Result) MissingScopes(required []string) []string {
+	var missing []string
+	for _, s := range required {
+		found := false
+		for _, g := range r.Scopes {
+			if g == s {
+				found = true
+				break
+			}
+		}
+		if !found {
+			missing = append(missing, s)
+		}
+	}
+	return missing
+}
+
+// Fingerprint returns "sha256:" and the first 8 hex digits of the token's
+// SHA-256, an identifier safe to log when the token has no jti.
+func Fingerprint(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return "sha256:" + hex.EncodeToString(sum[:4])
+}
+
+// validateClaims checks the claims of a token whose signature p verified
+// (RFC 7519 §4.1) and builds the result.
+func validateClaims(p *Provider, t *Token, now time.Time) (*Result, error) {
+	c := t.claims
+	r := &Result{Provider: p}
+
+	if err := checkTimes(p, c, now, r); err != nil {
+		return nil, err
+	}
+	if !audienceMatches(c["aud"], p.Audiences) {
+		return nil, ErrWrongAudience
+	}
+	for _, name := range p.RequiredClaims {
+		if v, ok := c[name]; !ok || v.Type == gjson.Null {
+			return nil, ErrMissingClaim
+		}
+	}
+
+	if jti, ok := c["jti"]; ok {
+		if jti.Type != gjson.String {
+			return nil, ErrBadClaimType
+		}
+		r.JTI = jti.Str
+		if _, revoked := p.RevokedIDs[jti.Str]; revoked {
+			return nil, ErrRevoked
+		}
+	}
+
+	identity, ok := c[p.IdentityClaim]
+	switch {
+	case !ok:
+		return nil, ErrMissingClaim
+	case identity.Type != gjson.String || identity.Str == "" ||
+		len(identity.Str) > maxIdentityBytes || !isHeaderValue(identity.Str):
+		return nil, ErrBadIdentity
+	}
+	r.Identity = identity.Str
+
+	scopes, err := readScopes(p, c)
+	if err != nil {
+		return nil, err
+	}
+	r.Scopes = scopes
+	r.Headers = claimHeaders(p, c)
+	r.size = len(t.raw) + len(t.Claims) + 128
+	return r, nil
+}
+
+// checkTimes checks exp, nbf and iat with the provider's clock skew. A
+// NumericDate may have a fraction (RFC 7519 §2).
+func checkTimes(p *Provider, c map[string]gjson.Result, now time.Time, r *Result) error {
+	exp, hasExp, err := numericDate(c, "exp")
+	switch {
+	case err != nil:
+		return err
+	case !hasExp && !p.AllowMissingExpiration:
+		return ErrMissingExpiration
+	case hasExp && !now.Before(exp.Add(p.ClockSkew)):
+		return ErrExpired
+	}
+	if hasExp {
+		r.Expiry = exp
+	}
+
+	nbf, hasNBF, err := numericDate(c, "nbf")
+	if err != nil {
+		return err
+	}
+	if hasNBF && now.Add(p.ClockSkew).Before(nbf) {
+		return ErrNotYetValid
+	}
+
+	iat, hasIAT, err := numericDate(c, "iat")
+	if err != nil {
+		return err
+	}
+	if hasIAT && now.Add(p.ClockSkew).Before(iat) {
+		return ErrIssuedInFuture
+	}
+	return nil
+}
+
+// maxNumericDate keeps dates inside time.Time's range: year 10000.
+const maxNumericDate = 253402300800
+
+func numericDate(c map[string]gjson.Result, name string) (time.Time, bool, error) {
+	v, ok := c[name]
+	if !ok {
+		return time.Time{}, false, nil
+	}
+	f := v.Float()
+	if v.Type != gjson.Number || math.IsNaN(f) || f < 0 || f > maxNumericDate {
+		return time.Time{}, false, ErrBadClaimType
+	}
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)), true, nil
+}
+
+// audienceMatches reports whether aud, a string or an array of strings
+// (RFC 7519 §4.1.3), names one of the accepted audiences.
+func audienceMatches(aud gjson.Result, accepted []string) bool {
+	var values []gjson.Result
+	switch {
+	case aud.Type == gjson.String:
+		values = []gjson.Result{aud}
+	case aud.IsArray():
+		values = aud.Array()
+	}
+	for _, v := range values {
+		if v.Type == gjson.String && contains(accepted, v.Str) {
+			return true
+		}
+	}
+	return false
+}
+
+// readScopes reads the configured scope claim, or "scope" and then "scp".
+// A scope claim is a space-separated string (RFC 8693 §4.2) or an array of
+// strings.
+func readScopes(p *Provider, c map[string]gjson.Result) ([]string, error) {
+	names := []string{"scope", "scp"}
+	if p.ScopeClaim != "" {
+		names = []string{p.ScopeClaim}
+	}
+
+	for _, name := range names {
+		v, ok := c[name]
+		if !ok {
+			continue
+		}
+		switch {
+		case v.Type == gjson.String:
+			return strings.Fields(v.Str), nil
+		case v.IsArray():
+			var scopes []string
+			for _, item := range v.Array() {
+				if item.Type != gjson.String {
+					return nil, ErrBadClaimType
+				}
+				scopes = append(scopes, item.Str)
+			}
+			return scopes, nil
+		}
+		return nil, ErrBadClaimType
+	}
+	return nil, nil
+}
+
+// claimHeaders builds the configured claim headers. Strings go as they are,
+// numbers and booleans as written, arrays and objects as compact JSON; a
+// value with a control character is left out, so that no claim can split a
+// header.
+func claimHeaders(p *Provider, c map[string]gjson.Result) [][2]string {
+	var headers [][2]string
+	for _, ch := range p.ClaimHeaders {
+		v, ok := c[ch.Claim]
+		if !ok || v.Type == gjson.Null {
+			continue
+		}
+		value := v.Raw
+		if v.Type == gjson.String {
+			value = v.Str
+		}
+		if len(value) > maxClaimHeaderBytes || !isHeaderValue(value) {
+			continue
+		}
+		headers = append(headers, [2]string{ch.Header, value})
+	}
+	return headers
+}
+
+// maxClaimHeaderBytes bounds one claim header value.
+const maxClaimHeaderBytes = 4096
+
+// isHeaderValue reports whether s has only visible ASCII and spaces, and
+// does not start or end with a space.
+func isHeaderValue(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, item := range list {
+		if item == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,15 @@
+// Package jwt verifies JSON Web Tokens (RFC 7519) signed as compact JWS
+// (RFC 7515) against statically configured providers, following the
+// hardening advice of RFC 8725: a strict compact form, an algorithm
+// allow-list per provider, algorithms bound to the type of the key, no
+// "none", no unknown critical headers and no duplicate member names.
+//
+// Signatures are checked by github.com/go-jose/go-jose/v4, or by a
+// NativeVerifier that the host supplies for RSA PKCS #1 v1.5 and ECDSA.
+// Claims are read with gjson. A Verifier caches verified tokens up to their
+// expiry, bounded by entries and bytes.
+//
+// The package does no I/O: keys come from the configuration, and the clock
+// is injected. Remote key sets (JWKS over HTTP, OIDC discovery) are not
+// handled here.
+package jwt

@@ -1,0 +1,207 @@
+package jwt
+
+import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"strings"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// MinRSABits is the smallest RSA modulus accepted (RFC 7518 §3.3).
+const MinRSABits = 2048
+
+// MinHMACBytes is the smallest HMAC secret accepted: RFC 7518 §3.2 asks for
+// a key at least as long as the hash output, and HS256 is the shortest.
+const MinHMACBytes = 32
+
+// MaxKeys bounds the keys of one provider, which bounds the signatures
+// tried for a token without kid.
+const MaxKeys = 64
+
+// Algorithms lists every supported alg value.
+var Algorithms = []string{
+	"HS256", "HS384", "HS512",
+	"RS256", "RS384", "RS512",
+	"PS256", "PS384", "PS512",
+	"ES256", "ES384",
+	"EdDSA",
+}
+
+// Key is one verification key.
+type Key struct {
+	// ID is the kid, used only to find the key; "" when the key has none.
+	ID string
+
+	// Algorithm is the JWK alg; when set, the key serves only that alg.
+	Algorithm string
+
+	// public is *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey, or
+	// []byte for an HMAC secret.
+	public any
+
+	// der is the DER SubjectPublicKeyInfo of an RSA or EC key, for a
+	// NativeVerifier.
+	der []byte
+}
+
+// String names the key without its material.
+func (k *Key) String() string {
+	return fmt.Sprintf("kid=%q type=%s", k.ID, k.family())
+}
+
+func (k *Key) family() string {
+	switch k.public.(type) {
+	case *rsa.PublicKey:
+		return "RSA"
+	case *ecdsa.PublicKey:
+		return "EC"
+	case ed25519.PublicKey:
+		return "OKP"
+	case []byte:
+		return "oct"
+	}
+	return "unknown"
+}
+
+// Fits reports whether the key may verify alg: the key type matches the
+// algorithm family (so an RSA or EC key is never an HMAC secret), the EC
+// curve matches the hash, and a JWK alg, when present, is alg itself.
+func (k *Key) Fits(alg string) bool {
+	if k.Algorithm != "" && k.Algorithm != alg {
+		return false
+	}
+	switch key := k.public.(type) {
+	case []byte:
+		return strings.HasPrefix(alg, "HS")
+	case *rsa.PublicKey:
+		return strings.HasPrefix(alg, "RS") || strings.HasPrefix(alg, "PS")
+	case *ecdsa.PublicKey:
+		return (alg == "ES256" && key.Curve == elliptic.P256()) ||
+			(alg == "ES384" && key.Curve == elliptic.P384())
+	case ed25519.PublicKey:
+		return alg == "EdDSA"
+	}
+	return false
+}
+
+// NewHMACKey returns an HMAC key. The secret is copied.
+func NewHMACKey(kid string, secret []byte) (*Key, error) {
+	if len(secret) < MinHMACBytes {
+		return nil, fmt.Errorf("jwt: HMAC secret of %d bytes is shorter than the minimum of %d", len(secret), MinHMACBytes)
+	}
+	return &Key{ID: kid, public: append([]byte(nil), secret...)}, nil
+}
+
+// ParsePEM parses one PEM "PUBLIC KEY" block (SubjectPublicKeyInfo) holding
+// an RSA, EC (P-256, P-384) or Ed25519 key.
+func ParsePEM(kid string, data []byte) (*Key, error) {
+	block, rest := pem.Decode(data)
+	if block == nil || block.Type != "PUBLIC KEY" {
+		return nil, errors.New(`jwt: expected one PEM block of type "PUBLIC KEY"`)
+	}
+	if strings.TrimSpace(string(rest)) != "" {
+		return nil, errors.New("jwt: unexpected data after the PEM block; give one key per entry")
+	}
+	public, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("jwt: parsing the public key failed: %w", err)
+	}
+	return newPublicKey(kid, "", public)
+}
+
+// ParseJWKS parses a JSON Web Key Set (RFC 7517 §5). Keys whose use is not
+// "sig" are skipped, private keys are rejected, and so are key types and
+// curves that no supported algorithm uses.
+func ParseJWKS(data []byte) ([]*Key, error) {
+	var set struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal(data, &set); err != nil {
+		return nil, fmt.Errorf("jwt: invalid JWKS: %w", err)
+	}
+	if len(set.Keys) == 0 {
+		return nil, errors.New(`jwt: the JWKS has no keys; give at least one in "keys"`)
+	}
+
+	keys := make([]*Key, 0, len(set.Keys))
+	for i, raw := range set.Keys {
+		var jwk jose.JSONWebKey
+		if err := jwk.UnmarshalJSON(raw); err != nil {
+			return nil, fmt.Errorf("jwt: keys[%d]: %w", i, err)
+		}
+		if jwk.Use != "" && jwk.Use != "sig" {
+			continue
+		}
+		if jwk.Algorithm != "" && !isAlgorithm(jwk.Algorithm) {
+			return nil, fmt.Errorf("jwt: keys[%d]: unsupported alg %q", i, jwk.Algorithm)
+		}
+		key, err := newJWKKey(jwk)
+		if err != nil {
+			return nil, fmt.Errorf("jwt: keys[%d]: %w", i, err)
+		}
+		keys = append(keys, key)
+	}
+	if len(keys) == 0 {
+		return nil, errors.New(`jwt: the JWKS has no signature keys; every key has a "use" other than "sig"`)
+	}
+	return keys, nil
+}
+
+func newJWKKey(jwk jose.JSONWebKey) (*Key, error) {
+	if secret, ok := jwk.Key.([]byte); ok {
+		key, err := NewHMACKey(jwk.KeyID, secret)
+		if err == nil {
+			key.Algorithm = jwk.Algorithm
+		}
+		return key, err
+	}
+	if !jwk.IsPublic() {
+		return nil, errors.New("is a private key; publish only the public part")
+	}
+	return newPublicKey(jwk.KeyID, jwk.Algorithm, jwk.Key)
+}
+
+// newPublicKey checks an asymmetric key and records its DER form.
+func newPublicKey(kid, alg string, public any) (*Key, error) {
+	switch k := public.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < MinRSABits {
+			return nil, fmt.Errorf("RSA key of %d bits is shorter than the minimum of %d", k.N.BitLen(), MinRSABits)
+		}
+	case *ecdsa.PublicKey:
+		if k.Curve != elliptic.P256() && k.Curve != elliptic.P384() {
+			return nil, fmt.Errorf("EC curve %s is not supported; use P-256 or P-384", k.Curve.Params().Name)
+		}
+	case ed25519.PublicKey:
+	default:
+		return nil, fmt.Errorf("key type %T is not supported", public)
+	}
+
+	key := &Key{ID: kid, Algorithm: alg, public: public}
+	if alg != "" && !key.Fits(alg) {
+		return nil, fmt.Errorf("alg %q does not fit a key of type %s", alg, key.family())
+	}
+	der, err := x509.MarshalPKIXPublicKey(public)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the public key failed: %w", err)
+	}
+	key.der = der
+	return key, nil
+}
+
+func isAlgorithm(alg string) bool {
+	for _, a := range Algorithms {
+		if a == alg {
+			return true
+		}
+	}
+	return false
+}

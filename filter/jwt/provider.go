@@ -1,0 +1,98 @@
+package jwt
+
+import (
+	"time"
+
+	"github.com/bulwark-dev/bulwark/filter/apikey"
+)
+
+// Defaults of the provider settings.
+const (
+	DefaultClockSkew     = 60 * time.Second
+	DefaultMaxTokenBytes = 8 << 10
+	DefaultIdentityClaim = "sub"
+	DefaultCacheEntries  = 1024
+	DefaultCacheBytes    = 1 << 20
+)
+
+// Config is the compiled jwt section: where tokens are read and which
+// providers may have signed them. It must not change once a Verifier uses it.
+type Config struct {
+	// Sources lists where a token is read, in order. Every provider reads
+	// the same sources.
+	Sources []apikey.Source
+
+	// StripToken removes the token from the request before it goes
+	// upstream.
+	StripToken bool
+
+	// CacheEntries and CacheBytes bound the per-VM cache of verified
+	// tokens; CacheEntries 0 disables it.
+	CacheEntries int
+	CacheBytes   int
+
+	// Providers are the trusted issuers, each with a distinct Issuer.
+	Providers []*Provider
+}
+
+// Provider is one trusted issuer with its keys and validation rules.
+type Provider struct {
+	// Name identifies the provider in logs.
+	Name string
+
+	// Issuer must equal the token's iss claim exactly; it also selects the
+	// provider of a token.
+	Issuer string
+
+	// Audiences lists the accepted aud values; the token must name one.
+	Audiences []string
+
+	// Algorithms is the allow-list of JWS alg values.
+	Algorithms []string
+
+	// Keys verify the signatures.
+	Keys []*Key
+
+	// ClockSkew is the leeway for exp, nbf and iat.
+	ClockSkew time.Duration
+
+	// MaxTokenBytes bounds the length of a compact token.
+	MaxTokenBytes int
+
+	// AllowMissingExpiration accepts tokens without exp. By default exp is
+	// required (RFC 8725 §3.10 advises short-lived tokens).
+	AllowMissingExpiration bool
+
+	// RequiredClaims must all be present and not null.
+	RequiredClaims []string
+
+	// IdentityClaim names the string claim that identifies the caller,
+	// "sub" by default. It is required.
+	IdentityClaim string
+
+	// ScopeClaim names the claim holding the scopes; empty means "scope"
+	// (space-separated) and then "scp" (array or space-separated).
+	ScopeClaim string
+
+	// ClaimHeaders copies claims to request headers upstream.
+	ClaimHeaders []ClaimHeader
+
+	// RevokedIDs is the jti deny-list.
+	RevokedIDs map[string]struct{}
+}
+
+// ClaimHeader copies one claim to one request header.
+type ClaimHeader struct {
+	Claim  string
+	Header string
+}
+
+// allows reports whether alg is in the provider's allow-list.
+func (p *Provider) allows(alg string) bool {
+	for _, a := range p.Algorithms {
+		if a == alg {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,198 @@
+package jwt
+
+import (
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"encoding/asn1"
+	"math/big"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/tidwall/gjson"
+)
+
+// NativeVerifier checks an RSA PKCS #1 v1.5 or ECDSA signature outside Go,
+// like Envoy's verify_signature foreign function: hash is "sha256",
+// "sha384" or "sha512", publicKey a DER SubjectPublicKeyInfo, signature
+// PKCS #1 v1.5 or ASN.1 DER ECDSA. It returns an error when the host could
+// not run the check, and then the Verifier falls back to Go.
+type NativeVerifier func(hash string, publicKey, signature, text []byte) (bool, error)
+
+// Verifier verifies tokens against the providers of one Config. It is not
+// safe for concurrent use, because of its cache: use one per VM.
+type Verifier struct {
+	cfg    *Config
+	now    func() time.Time
+	native NativeVerifier
+	cache  *cache
+
+	// maxTokenBytes is the largest MaxTokenBytes of every provider.
+	maxTokenBytes int
+}
+
+// NewVerifier returns a verifier for cfg that reads the time from now. A
+// nil native checks every signature in Go.
+func NewVerifier(cfg *Config, now func() time.Time, native NativeVerifier) *Verifier {
+	v := &Verifier{cfg: cfg, now: now, native: native, cache: newCache(cfg.CacheEntries, cfg.CacheBytes)}
+	for _, p := range cfg.Providers {
+		v.maxTokenBytes = max(v.maxTokenBytes, p.MaxTokenBytes)
+	}
+	return v
+}
+
+// Verify checks token: its form, its provider (selected by iss), its
+// signature with a key that fits alg, and its claims. On failure the error
+// is one of the *Failure values of this package.
+func (v *Verifier) Verify(token string) (*Result, error) {
+	if len(token) > v.maxTokenBytes {
+		return nil, ErrTooLarge
+	}
+	now := v.now()
+	if r := v.cache.get(token, now); r != nil {
+		return r, nil
+	}
+
+	t, err := ParseUnverified(token)
+	if err != nil {
+		return nil, err
+	}
+	p, err := v.provider(t)
+	if err != nil {
+		return nil, err
+	}
+	if len(token) > p.MaxTokenBytes {
+		return nil, ErrTooLarge
+	}
+	if err := v.checkSignature(p, t); err != nil {
+		return nil, err
+	}
+
+	r, err := validateClaims(p, t, now)
+	if err != nil {
+		return nil, err
+	}
+	v.cache.put(token, r)
+	return r, nil
+}
+
+// provider selects the provider whose issuer equals iss exactly.
+func (v *Verifier) provider(t *Token) (*Provider, error) {
+	iss, ok := t.claims["iss"]
+	if !ok {
+		return nil, ErrNoIssuer
+	}
+	for _, p := range v.cfg.Providers {
+		if iss.Type == gjson.String && iss.Str == p.Issuer {
+			return p, nil
+		}
+	}
+	return nil, ErrWrongIssuer
+}
+
+// checkSignature tries the keys that may have signed t: the keys with its
+// kid, or every key when it has none. A kid is only a lookup key; the key
+// found must still fit alg.
+func (v *Verifier) checkSignature(p *Provider, t *Token) error {
+	if !p.allows(t.Alg) {
+		return ErrAlgNotAllowed
+	}
+
+	tried := false
+	for _, key := range p.Keys {
+		if t.KID != "" && key.ID != t.KID {
+			continue
+		}
+		if !key.Fits(t.Alg) {
+			continue
+		}
+		tried = true
+		if v.verifyWith(key, t) {
+			return nil
+		}
+	}
+
+	switch {
+	case tried:
+		return ErrSignature
+	case t.KID != "" && !hasKID(p, t.KID):
+		return ErrUnknownKID
+	}
+	return ErrAlgKeyMismatch
+}
+
+func hasKID(p *Provider, kid string) bool {
+	for _, key := range p.Keys {
+		if key.ID == kid {
+			return true
+		}
+	}
+	return false
+}
+
+// verifyWith checks the signature of t with one key, natively when it can.
+func (v *Verifier) verifyWith(key *Key, t *Token) bool {
+	if v.native != nil && key.der != nil {
+		if ok, handled := v.verifyNative(key, t); handled {
+			return ok
+		}
+	}
+
+	jws, err := jose.ParseSignedCompact(t.raw, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(t.Alg)})
+	if err != nil {
+		return false
+	}
+	_, err = jws.Verify(key.public)
+	return err == nil
+}
+
+// verifyNative runs RS* and ES* through the NativeVerifier. handled is false
+// for other algorithms and when the host failed, so Go checks instead.
+func (v *Verifier) verifyNative(key *Key, t *Token) (ok, handled bool) {
+	hash := nativeHash(t.Alg)
+	if hash == "" {
+		return false, false
+	}
+
+	signature := t.Signature
+	if ec, isEC := key.public.(*ecdsa.PublicKey); isEC {
+		der, valid := ecdsaSignatureDER(ec, signature)
+		if !valid {
+			return false, true
+		}
+		signature = der
+	} else if _, isRSA := key.public.(*rsa.PublicKey); !isRSA {
+		return false, false
+	}
+
+	ok, err := v.native(hash, key.der, signature, []byte(t.SigningInput))
+	if err != nil {
+		return false, false
+	}
+	return ok, true
+}
+
+func nativeHash(alg string) string {
+	switch alg {
+	case "RS256", "ES256":
+		return "sha256"
+	case "RS384", "ES384":
+		return "sha384"
+	case "RS512":
+		return "sha512"
+	}
+	return ""
+}
+
+// ecdsaSignatureDER converts a JWS ECDSA signature, r and s as fixed-size
+// big-endian integers (RFC 7518 §3.4), to the ASN.1 DER form that X.509
+// tooling verifies. valid is false when the length does not fit the curve.
+func ecdsaSignatureDER(key *ecdsa.PublicKey, signature []byte) ([]byte, bool) {
+	size := (key.Curve.Params().BitSize + 7) / 8
+	if len(signature) != 2*size {
+		return nil, false
+	}
+	r := new(big.Int).SetBytes(signature[:size])
+	s := new(big.Int).SetBytes(signature[size:])
+	der, err := asn1.Marshal(struct{ R, S *big.Int }{r, s})
+	return der, err == nil
+}
