@@ -4,8 +4,9 @@
 //
 // The corpus lives outside the repository; BULWARK_CORPUS names its folder
 // (default ../../../shared/corpus from this package). Without the corpus
-// the test is skipped, unless BULWARK_CORPUS is set, as .ci/run sets it. By default it replays every
-// item with stride BULWARK_CORPUS_STRIDE (1 = all); `make corpus` runs all.
+// the test is skipped, unless BULWARK_CORPUS is set, as .ci/run sets it.
+// By default it replays every item; BULWARK_CORPUS_STRIDE=N takes every
+// Nth. `make corpus` prints the table.
 package corpus
 
 import (
