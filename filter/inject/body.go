@@ -56,8 +56,8 @@ const binarySampleBytes = 4096
 // looksBinary reports whether more than a tenth of the first 4 KiB of b are
 // control bytes or bytes of invalid UTF-8, as in images, archives and
 // protobuf messages. A text payload with a few stray bytes stays text and is
-// scanned, so a single invalid byte cannot hide an attack; a payload padded
-// with enough binary to pass as binary is no longer text that an upstream
+// scanned, so a single invalid byte cannot hide an attack. A payload padded
+// with enough binary to count as binary is no longer text that an upstream
 // would parse as such.
 func looksBinary(b []byte) bool {
 	sample := b[:min(len(b), binarySampleBytes)]
