@@ -165,7 +165,16 @@ func (e *Engine) allowPublic(req *Request, r *route.Route, t target) Decision {
 
 	d.NewPath = e.newPath(t)
 	e.removeIdentityVariants(&d, req.Headers)
+	e.removeAllClaimHeaders(&d)
 	return d
+}
+
+// removeAllClaimHeaders removes the headers that JWT providers fill from
+// claims, so that a client cannot send them on a route that sets none.
+func (e *Engine) removeAllClaimHeaders(d *Decision) {
+	if e.cfg.JWT != nil {
+		e.removeClaimHeaders(d)
+	}
 }
 
 // removeIdentityVariants adds to d.RemoveHeaders every request header whose
@@ -319,6 +328,7 @@ func (e *Engine) allowKey(req *Request, r *route.Route, key *apikey.Key, ex apik
 
 	d.NewPath = e.newPath(t)
 	e.removeIdentityVariants(&d, req.Headers)
+	e.removeAllClaimHeaders(&d)
 	return d
 }
 

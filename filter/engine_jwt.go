@@ -35,6 +35,18 @@ var tokenMessages = map[string]string{
 	jwt.CodeRevoked:        "The bearer token has been revoked.",
 }
 
+// messageMissingEither is the message of the 401 on an either route when
+// the request has neither an API key nor a token.
+const messageMissingEither = "An API key or a bearer token is required."
+
+// missingEitherReply lists both challenges as two www-authenticate values
+// (RFC 9110 §11.6.1 allows several), because either credential works.
+var missingEitherReply = newLocalReply(401, CodeMissingCredential, messageMissingEither, [][2]string{
+	{"content-type", "application/json"},
+	{"www-authenticate", challenge},
+	{"www-authenticate", `Bearer realm="bulwark"`},
+})
+
 // tokenReplies holds the 401 reply of each code. A request without a token
 // gets a challenge without error code (RFC 6750 §3.1).
 var tokenReplies = func() map[string]*localReply {
@@ -62,7 +74,7 @@ func (e *Engine) checkJWTRoute(req *Request, r *route.Route, t target) Decision 
 	switch r.Auth {
 	case route.AuthEither:
 		if ex.Outcome == apikey.OutcomeMissing {
-			return e.checkAPIKey(req, r, t)
+			return e.checkEitherKey(req, r, t)
 		}
 	case route.AuthBoth:
 		// The key must be valid; the route's scopes apply to the token.
@@ -75,6 +87,33 @@ func (e *Engine) checkJWTRoute(req *Request, r *route.Route, t target) Decision 
 		return e.allowToken(req, r, ex, t, base, false)
 	}
 	return e.allowToken(req, r, ex, t, e.allowPublic(req, r, t), true)
+}
+
+// checkEitherKey authenticates a request without a token on an either
+// route by its API key. When the request has no key either, the 401 lists
+// both challenges, so that the client learns that a bearer token works too.
+func (e *Engine) checkEitherKey(req *Request, r *route.Route, t target) Decision {
+	d := e.checkAPIKey(req, r, t)
+	switch {
+	case d.Reason == ReasonNoCredential:
+		return missingEitherReply.decision(req.RequestID, r.Name, ReasonNoCredential)
+	case d.Allow:
+		e.removeClaimHeaders(&d)
+	}
+	return d
+}
+
+// removeClaimHeaders adds to d.RemoveHeaders the claim headers of every
+// provider, so that a client copy never reaches the upstream, whichever
+// provider signed the token and whether there is a token at all.
+func (e *Engine) removeClaimHeaders(d *Decision) {
+	for _, p := range e.cfg.JWT.Providers {
+		for _, ch := range p.ClaimHeaders {
+			if !slices.Contains(d.RemoveHeaders, ch.Header) {
+				d.RemoveHeaders = append(slices.Clip(d.RemoveHeaders), ch.Header)
+			}
+		}
+	}
 }
 
 // allowToken verifies the token of ex and adds its edits to base, the
@@ -111,11 +150,11 @@ func (e *Engine) allowToken(req *Request, r *route.Route, ex apikey.Extraction, 
 	d.Reason, d.TokenID = ReasonAuthenticated, tokenID(res, ex.Credential)
 	if setIdentity {
 		d.KeyID = res.Identity
-		d.SetHeaders = [][2]string{{e.cfg.IdentityHeader, res.Identity}}
+		// base comes from allowPublic, which sets no identity but may
+		// rewrite the authorization or cookie header to strip an API key.
+		d.SetHeaders = append([][2]string{{e.cfg.IdentityHeader, res.Identity}}, d.SetHeaders...)
 	}
-	for _, ch := range res.Provider.ClaimHeaders {
-		d.RemoveHeaders = append(slices.Clip(d.RemoveHeaders), ch.Header)
-	}
+	e.removeClaimHeaders(&d)
 	if len(res.Headers) > 0 {
 		d.SetHeaders = append(slices.Clip(d.SetHeaders), res.Headers...)
 	}
@@ -135,6 +174,16 @@ func (e *Engine) stripToken(d *Decision, req *Request, ex apikey.Extraction, t t
 
 	var m apikey.Mutations
 	apikey.StripCredentials(&m, e.cfg.JWT.Sources, ex.Present, req.Headers, query)
+	if setsAny(d.SetHeaders, m.RemoveHeaders) {
+		// On a both route the API key strip already rewrote a header that
+		// the token shares, such as authorization with ApiKey and Bearer
+		// values or one cookie header: strip the token from that rewrite,
+		// or each step would add back the other's credential.
+		forwarded := forwardedHeaders(req.Headers, *d)
+		d.SetHeaders = withoutNames(d.SetHeaders, m.RemoveHeaders)
+		m = apikey.Mutations{}
+		apikey.StripCredentials(&m, e.cfg.JWT.Sources, ex.Present, forwarded, query)
+	}
 	for _, name := range m.RemoveHeaders {
 		if !slices.Contains(d.RemoveHeaders, name) {
 			d.RemoveHeaders = append(slices.Clip(d.RemoveHeaders), name)
@@ -147,6 +196,39 @@ func (e *Engine) stripToken(d *Decision, req *Request, ex apikey.Extraction, t t
 		t.query, t.queryEdited = m.Query, true
 		d.NewPath = e.newPath(t)
 	}
+}
+
+// setsAny reports whether set adds a header named in names.
+func setsAny(set [][2]string, names []string) bool {
+	for _, h := range set {
+		if slices.Contains(names, h[0]) {
+			return true
+		}
+	}
+	return false
+}
+
+// withoutNames returns a copy of set without the headers named in names.
+func withoutNames(set [][2]string, names []string) [][2]string {
+	out := make([][2]string, 0, len(set))
+	for _, h := range set {
+		if !slices.Contains(names, h[0]) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// forwardedHeaders returns the request headers as d forwards them: without
+// d.RemoveHeaders, then with d.SetHeaders.
+func forwardedHeaders(headers [][2]string, d Decision) [][2]string {
+	out := make([][2]string, 0, len(headers)+len(d.SetHeaders))
+	for _, h := range headers {
+		if !slices.Contains(d.RemoveHeaders, h[0]) {
+			out = append(out, h)
+		}
+	}
+	return append(out, d.SetHeaders...)
 }
 
 func tokenID(res *jwt.Result, token string) string {

@@ -30,6 +30,9 @@ type httpContext struct {
 
 	// inj carries the injection scan from the headers to the body phase.
 	inj injectionState
+
+	// jwks holds the request while remote key sets are fetched.
+	jwks jwksStream
 }
 
 // OnHttpRequestHeaders authenticates the request and either lets it continue,
@@ -58,6 +61,9 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 	}
 
 	decision := h.engine.Check(&request)
+	if h.awaitKeys(&request, &decision, numHeaders, endOfStream) {
+		return types.ActionPause
+	}
 	if decision.Allow {
 		h.limit(&decision, &request)
 	}

@@ -27,6 +27,9 @@ type pluginContext struct {
 
 	// injection holds the injection policies; nil disables detection.
 	injection *config.Injection
+
+	// jwks fetches remote key sets; nil when no provider has one.
+	jwks *jwksFetcher
 }
 
 // OnPluginStart parses and compiles the plugin configuration. A rejected
@@ -61,10 +64,26 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 	p.engine = filter.New(cfg, filter.WithSignatureVerifier(nativeSignatureVerifier(cfg)))
 	p.limiter = newLimiter(cfg)
 	p.injection = cfg.Injection
+	if p.jwks = newJWKSFetcher(p.engine); p.jwks != nil {
+		p.jwks.start()
+	}
 	proxywasm.LogInfo("configuration loaded")
 	return types.OnPluginStartStatusOK
 }
 
 func (p *pluginContext) NewHttpContext(contextID uint32) types.HttpContext {
-	return &httpContext{engine: p.engine, limiter: p.limiter, inj: injectionState{config: p.injection}}
+	return &httpContext{engine: p.engine, limiter: p.limiter, inj: injectionState{config: p.injection},
+		jwks: jwksStream{fetcher: p.jwks, id: contextID}}
+}
+
+// OnTick refreshes the remote key sets.
+func (p *pluginContext) OnTick() {
+	defer func() {
+		if v := recover(); v != nil {
+			proxywasm.LogCriticalf("recovered panic in the tick: %v", v)
+		}
+	}()
+	if p.jwks != nil {
+		p.jwks.tick()
+	}
 }

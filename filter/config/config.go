@@ -213,6 +213,7 @@ func (p *parser) document(root gjson.Result) *Config {
 	cfg.RateLimits = p.rateLimits("rate_limits", members["rate_limits"], rateRouteNames(routes))
 	cfg.Injection = p.injection("injection", members["injection"], routes)
 	cfg.JWT = p.jwtSection("jwt", members["jwt"], routes, fallback)
+	p.checkJWTHeaders("jwt", members["jwt"], cfg)
 	return cfg
 }
 

@@ -117,7 +117,7 @@ func (p *parser) jwtProviders(path string, v gjson.Result) []*jwt.Provider {
 func (p *parser) jwtProvider(path string, v gjson.Result) (*jwt.Provider, bool) {
 	members, ok := p.fields(path, v, "name", "issuer", "audiences", "algorithms", "jwks", "public_keys", "hmac_secrets",
 		"clock_skew_seconds", "max_token_bytes", "require_expiration", "required_claims", "identity_claim",
-		"scope_claim", "claim_headers", "revoked_jti")
+		"scope_claim", "claim_headers", "revoked_jti", "remote_jwks")
 	if !ok {
 		return nil, false
 	}
@@ -137,6 +137,7 @@ func (p *parser) jwtProvider(path string, v gjson.Result) (*jwt.Provider, bool) 
 	pr.Audiences = p.requiredStrings(path, members, "audiences")
 	pr.Algorithms = p.jwtAlgorithms(child(path, "algorithms"), members)
 	pr.Keys = p.jwtKeys(path, members)
+	pr.Remote = p.remoteJWKS(path, members, pr.Algorithms)
 
 	if m, ok := members["clock_skew_seconds"]; ok {
 		n, _ := p.integer(child(path, "clock_skew_seconds"), m, 0, MaxClockSkewSeconds)
@@ -268,17 +269,20 @@ func (p *parser) checkAlgorithmsHaveKeys(path string, v gjson.Result, pr *jwt.Pr
 // jwtKeys reads exactly one of jwks, public_keys and hmac_secrets.
 func (p *parser) jwtKeys(path string, members map[string]gjson.Result) []*jwt.Key {
 	var kinds []string
-	for _, kind := range []string{"jwks", "public_keys", "hmac_secrets"} {
+	for _, kind := range []string{"jwks", "public_keys", "hmac_secrets", "remote_jwks"} {
 		if _, ok := members[kind]; ok {
 			kinds = append(kinds, kind)
 		}
 	}
 	if len(kinds) != 1 {
-		p.failNoValue(path, "must set exactly one of jwks, public_keys, hmac_secrets; sets "+describeKinds(kinds))
+		p.failNoValue(path, "must set exactly one of jwks, public_keys, hmac_secrets, remote_jwks; sets "+describeKinds(kinds))
 		return nil
 	}
 
 	kind := kinds[0]
+	if kind == "remote_jwks" {
+		return nil
+	}
 	keysPath := child(path, kind)
 	m := members[kind]
 	if kind == "jwks" {

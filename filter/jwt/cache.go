@@ -94,3 +94,13 @@ func (c *cache) evictSlot(slot int) bool {
 func (c *cache) len() int {
 	return len(c.entries)
 }
+
+// removeProvider drops every cached token of p, such as when p's keys
+// change.
+func (c *cache) removeProvider(p *Provider) {
+	for slot, token := range c.order {
+		if r, ok := c.entries[token]; ok && r.Provider == p {
+			c.evictSlot(slot)
+		}
+	}
+}

@@ -10,6 +10,8 @@
 // expiry, bounded by entries and bytes.
 //
 // The package does no I/O: keys come from the configuration, and the clock
-// is injected. Remote key sets (JWKS over HTTP, OIDC discovery) are not
-// handled here.
+// is injected. A provider may take its keys from a remote JWKS instead:
+// the plugin fetches it, and RemoteSync coordinates the fetch between the
+// proxy's workers through a SharedStore and hands the parsed keys to the
+// Verifier.
 package jwt

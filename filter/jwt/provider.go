@@ -50,8 +50,12 @@ type Provider struct {
 	// Algorithms is the allow-list of JWS alg values.
 	Algorithms []string
 
-	// Keys verify the signatures.
+	// Keys verify the signatures. They are empty when Remote is set.
 	Keys []*Key
+
+	// Remote, when set, fetches the keys as a JWKS over HTTP; the plugin
+	// hands them to Verifier.SetRemoteKeys.
+	Remote *RemoteJWKS
 
 	// ClockSkew is the leeway for exp, nbf and iat.
 	ClockSkew time.Duration

@@ -28,6 +28,12 @@ type Verifier struct {
 
 	// maxTokenBytes is the largest MaxTokenBytes of every provider.
 	maxTokenBytes int
+
+	// remote holds the fetched keys of each provider with a RemoteJWKS.
+	remote map[*Provider]*remoteKeys
+
+	// unavailable is the provider of the latest ErrKeysUnavailable.
+	unavailable *Provider
 }
 
 // NewVerifier returns a verifier for cfg that reads the time from now. A
@@ -37,6 +43,7 @@ func NewVerifier(cfg *Config, now func() time.Time, native NativeVerifier) *Veri
 	for _, p := range cfg.Providers {
 		v.maxTokenBytes = max(v.maxTokenBytes, p.MaxTokenBytes)
 	}
+	v.initRemote()
 	return v
 }
 
@@ -97,8 +104,12 @@ func (v *Verifier) checkSignature(p *Provider, t *Token) error {
 		return ErrAlgNotAllowed
 	}
 
+	keys, ok := v.keysOf(p)
+	if !ok {
+		return ErrKeysUnavailable
+	}
 	tried := false
-	for _, key := range p.Keys {
+	for _, key := range keys {
 		if t.KID != "" && key.ID != t.KID {
 			continue
 		}
@@ -114,14 +125,15 @@ func (v *Verifier) checkSignature(p *Provider, t *Token) error {
 	switch {
 	case tried:
 		return ErrSignature
-	case t.KID != "" && !hasKID(p, t.KID):
+	case t.KID != "" && !hasKID(keys, t.KID):
+		v.noteUnknownKID(p)
 		return ErrUnknownKID
 	}
 	return ErrAlgKeyMismatch
 }
 
-func hasKID(p *Provider, kid string) bool {
-	for _, key := range p.Keys {
+func hasKID(keys []*Key, kid string) bool {
+	for _, key := range keys {
 		if key.ID == kid {
 			return true
 		}

@@ -29,7 +29,7 @@ type jwtKeys struct {
 	rsa  *rsa.PrivateKey
 }
 
-func newJWTKeys(t *testing.T) jwtKeys {
+func newJWTKeys(t testing.TB) jwtKeys {
 	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
 	rk, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -38,7 +38,7 @@ func newJWTKeys(t *testing.T) jwtKeys {
 }
 
 // config returns a plugin configuration with one provider per family.
-func (k jwtKeys) config(t *testing.T) string {
+func (k jwtKeys) config(t testing.TB) string {
 	der, err := x509.MarshalPKIXPublicKey(&k.rsa.PublicKey)
 	require.NoError(t, err)
 	jwk, err := json.Marshal(jose.JSONWebKey{Key: &k.ec.PublicKey, KeyID: "ec-1", Algorithm: "ES256", Use: "sig"})
@@ -55,7 +55,7 @@ func (k jwtKeys) config(t *testing.T) string {
 		provider("rs", `"RS256","PS256"`, `"public_keys":[{"kid":"rs-1","pem":`+string(pemJSON)+`}]`) + `]}}`
 }
 
-func (k jwtKeys) mint(t *testing.T, alg string, claims map[string]any) string {
+func (k jwtKeys) mint(t testing.TB, alg string, claims map[string]any) string {
 	var key any
 	kid := ""
 	switch alg[:2] {
@@ -81,7 +81,7 @@ func (k jwtKeys) mint(t *testing.T, alg string, claims map[string]any) string {
 	return token
 }
 
-func startJWTHost(t *testing.T, config string, native host.ForeignFunc) *host.Host {
+func startJWTHost(t testing.TB, config string, native host.ForeignFunc) *host.Host {
 	h, err := host.New(context.Background(), moduleBytes(t), host.Options{
 		Workers:          1,
 		PluginConfig:     []byte(config),

@@ -1,0 +1,101 @@
+package e2e
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bulwark-dev/bulwark/testing/host"
+)
+
+var (
+	benchKeysOnce sync.Once
+	benchKeys     jwtKeys
+)
+
+// sharedJWTKeys generates the keys once per test binary, because a 2048-bit
+// RSA key takes a noticeable fraction of a second.
+func sharedJWTKeys(b *testing.B) jwtKeys {
+	benchKeysOnce.Do(func() { benchKeys = newJWTKeys(b) })
+	return benchKeys
+}
+
+// benchToken mints a token that the jwtKeys configuration accepts at
+// testNow on the orders route.
+func benchToken(b *testing.B, keys jwtKeys, alg string) string {
+	issuer := map[string]string{"HS": "hs", "ES": "es", "RS": "rs"}[alg[:2]]
+	return keys.mint(b, alg, map[string]any{
+		"iss": "https://" + issuer + ".test", "aud": "api", "sub": "user-1", "jti": "bench-1",
+		"exp": testNow.Add(time.Hour).Unix(), "scope": "orders:read",
+	})
+}
+
+// BenchmarkHostJWT runs an authenticated JWT request through the ABI, as
+// BenchmarkHostAPIKey does for an API key. Every case but cache_hit runs
+// with the verified-token cache disabled, so that each request parses the
+// token and checks its signature: in Go inside wasm, or through the host's
+// verify_signature. In this host verify_signature is the Go implementation
+// of testing/host (crypto/rsa, crypto/ecdsa), not Envoy's BoringSSL.
+func BenchmarkHostJWT(b *testing.B) {
+	keys := sharedJWTKeys(b)
+	uncached := strings.Replace(keys.config(b), `"jwt":{`, `"jwt":{"cache_entries":0,`, 1)
+	require.NotEqual(b, keys.config(b), uncached, "cache_entries was not inserted")
+	hostVerify := host.ForeignFunc(host.VerifySignature)
+
+	cases := []struct {
+		name   string
+		alg    string
+		config string
+		native host.ForeignFunc
+	}{
+		{"HS256", "HS256", uncached, nil},
+		{"RS256", "RS256", uncached, nil},
+		{"ES256", "ES256", uncached, nil},
+		{"RS256_verify_signature", "RS256", uncached, hostVerify},
+		{"ES256_verify_signature", "ES256", uncached, hostVerify},
+		{"cache_hit", "RS256", keys.config(b), nil},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			h := startJWTHost(b, tc.config, tc.native)
+			token := benchToken(b, keys, tc.alg)
+			req := benchRequest("/orders", benchHeaders([2]string{"authorization", "Bearer " + token}))
+			benchmarkHost(b, h, req, 200)
+		})
+	}
+}
+
+// BenchmarkGoJoseVerify is the reference: go-jose parses and verifies the
+// same tokens natively, without wasm, the ABI or the claim checks.
+func BenchmarkGoJoseVerify(b *testing.B) {
+	keys := sharedJWTKeys(b)
+	cases := []struct {
+		alg jose.SignatureAlgorithm
+		key any
+	}{
+		{jose.HS256, keys.hmac},
+		{jose.RS256, &keys.rsa.PublicKey},
+		{jose.ES256, &keys.ec.PublicKey},
+	}
+	for _, tc := range cases {
+		b.Run(string(tc.alg), func(b *testing.B) {
+			token := benchToken(b, keys, string(tc.alg))
+			algs := []jose.SignatureAlgorithm{tc.alg}
+
+			b.ReportAllocs()
+			for b.Loop() {
+				obj, err := jose.ParseSigned(token, algs)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := obj.Verify(tc.key); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
