@@ -134,7 +134,7 @@ func (f *jwksFetcher) sync(s *jwt.RemoteSync) bool {
 	return changed
 }
 
-// acquire fetches s's key set when the lease says this VM should.
+// acquire fetches s's key set when this VM takes the lease.
 func (f *jwksFetcher) acquire(s *jwt.RemoteSync, trigger jwt.Trigger) {
 	leased, err := s.Acquire(time.Now(), trigger)
 	if err != nil {
@@ -162,7 +162,7 @@ func (f *jwksFetcher) fetch(s *jwt.RemoteSync) {
 	}
 }
 
-// response reads the callout's answer: status 0 when it failed before a
+// response reads the callout's response: status 0 when it failed before a
 // response, and no body when it is larger than a key set may be.
 func (f *jwksFetcher) response(numHeaders, bodySize int) (int, []byte) {
 	if numHeaders == 0 {
@@ -309,7 +309,7 @@ func (f *jwksFetcher) hold(h *httpContext, numHeaders int, endOfStream bool) boo
 	return true
 }
 
-// OnHttpStreamDone forgets a request that ended while it waited for keys.
+// OnHttpStreamDone drops a request that ended while it waited for keys.
 func (h *httpContext) OnHttpStreamDone() {
 	if f := h.jwks.fetcher; f != nil {
 		delete(f.waiting, h.jwks.id)

@@ -25,7 +25,7 @@ type SharedStore interface {
 // changed the value since it was read.
 var ErrCASMismatch = errors.New("jwt: shared data changed meanwhile (CAS mismatch)")
 
-// Trigger is why a worker wants to fetch a key set.
+// Trigger is the reason a worker fetches a key set.
 type Trigger int
 
 // Triggers of RemoteSync.Acquire.
@@ -177,11 +177,11 @@ func (s *RemoteSync) Acquire(now time.Time, trigger Trigger) (bool, error) {
 
 // FetchResult is the outcome of one fetch, for the plugin's log.
 type FetchResult struct {
-	// Err is why the fetch failed; nil on success.
+	// Err is the cause of a failed fetch, or nil on success.
 	Err error
 
 	// Warn is set on the first failure of a streak, which the plugin logs
-	// as a warning; later failures of the streak are not worth a warning.
+	// as a warning. Later failures of the same streak are not logged again.
 	Warn bool
 
 	// Recovered is set on the first success after failures.
@@ -195,9 +195,9 @@ type FetchResult struct {
 }
 
 // Complete ends a fetch that Acquire allowed, with the HTTP status and body
-// of the answer, or status 0 when the callout failed. A good key set is
-// published for every worker and takes effect here; on failure the last
-// good key set stays and the next attempt waits RetryInterval.
+// of the response, or status 0 when the callout failed. A good key set is
+// published for every worker and takes effect here. On failure the last
+// good key set stays, and the next attempt waits RetryInterval.
 func (s *RemoteSync) Complete(now time.Time, status int, body []byte) FetchResult {
 	var keys []*Key
 	var err error
@@ -205,7 +205,7 @@ func (s *RemoteSync) Complete(now time.Time, status int, body []byte) FetchResul
 	case status == 0:
 		err = errors.New("jwt: the JWKS callout failed before a response")
 	case status != 200:
-		err = fmt.Errorf("jwt: the JWKS server answered status %d; want 200", status)
+		err = fmt.Errorf("jwt: the JWKS server returned status %d; expected 200", status)
 	default:
 		keys, err = ParseRemoteJWKS(s.provider, body)
 	}
