@@ -17,7 +17,7 @@ import (
 const reasonRateLimited = "rate_limited"
 
 // sharedDataStore keeps rate limit state in the proxy's shared data, which
-// every worker VM with the same vm_id sees (proxy_get_shared_data and
+// every worker VM with the same vm_id reads (proxy_get_shared_data and
 // proxy_set_shared_data).
 type sharedDataStore struct{}
 

@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 )
 
-// BodyKind is what a body was scanned as.
+// BodyKind is the format a body was scanned as.
 type BodyKind uint8
 
 // The body kinds, found by Sniff.

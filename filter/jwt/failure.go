@@ -16,7 +16,7 @@ const (
 	CodeRevoked        = "revoked"
 )
 
-// Failure is why a token was rejected. Code goes to the client; Reason is a
+// Failure is the reason a token was rejected. Code goes to the client; Reason is a
 // finer detail for the debug log. Neither contains any part of the token.
 type Failure struct {
 	Code   string

@@ -156,7 +156,8 @@ type check struct {
 	// next holds the encoded state that result.next points to.
 	next [stateSize]byte
 
-	// failed is set when the store failed for the rule; err says how.
+	// failed is set when the store failed for the rule, and err holds the
+	// error.
 	failed bool
 	err    error
 }

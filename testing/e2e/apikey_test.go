@@ -109,8 +109,8 @@ func longKey(n int) string {
 	return string(b)
 }
 
-// TestInvalidKeyAnswersIdentical checks that an unknown, expired, not yet
-// valid or disabled key cannot be told apart by the client.
+// TestInvalidKeyAnswersIdentical checks that the client receives the same
+// reply for an unknown, expired, not yet valid or disabled key.
 func TestInvalidKeyAnswersIdentical(t *testing.T) {
 	h, _ := startHost(t, authConfig())
 
@@ -237,7 +237,7 @@ func TestPublicRouteNeedsNoKey(t *testing.T) {
 }
 
 // TestBothWorkersServe checks that both worker VMs loaded the configuration
-// and answer the same way.
+// and reply the same way.
 func TestBothWorkersServe(t *testing.T) {
 	h, _ := startHost(t, authConfig())
 
