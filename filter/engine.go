@@ -41,8 +41,8 @@ func WithClock(now func() time.Time) Option {
 }
 
 // Engine decides on requests according to one configuration. Apart from
-// its internally synchronised key cache it is immutable after New, and it
-// is safe for concurrent use.
+// its internally synchronised API key cache and JWT verifier it is
+// immutable after New, and it is safe for concurrent use.
 type Engine struct {
 	cfg *config.Config
 	now func() time.Time

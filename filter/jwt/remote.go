@@ -109,6 +109,9 @@ func ParseRemoteJWKS(p *Provider, data []byte) ([]*Key, error) {
 // only grow: an older or equal version is ignored and SetRemoteKeys
 // returns false.
 func (v *Verifier) SetRemoteKeys(p *Provider, keys []*Key, version uint64) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+
 	rk := v.remote[p]
 	if rk == nil || version <= rk.version {
 		return false
@@ -121,6 +124,9 @@ func (v *Verifier) SetRemoteKeys(p *Provider, keys []*Key, version uint64) bool 
 // RemoteVersion returns the version of p's keys on this VM, 0 before the
 // first key set.
 func (v *Verifier) RemoteVersion(p *Provider) uint64 {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+
 	if rk := v.remote[p]; rk != nil {
 		return rk.version
 	}
@@ -130,6 +136,9 @@ func (v *Verifier) RemoteVersion(p *Provider) uint64 {
 // TakeUnknownKID reports whether a token named a kid that p's remote keys
 // lack since the previous call, and clears the report.
 func (v *Verifier) TakeUnknownKID(p *Provider) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+
 	rk := v.remote[p]
 	if rk == nil || !rk.unknownKID {
 		return false
@@ -141,6 +150,9 @@ func (v *Verifier) TakeUnknownKID(p *Provider) bool {
 // TakeUnavailable returns the provider of the latest Verify that failed
 // with ErrKeysUnavailable, and clears it; nil when there is none.
 func (v *Verifier) TakeUnavailable() *Provider {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+
 	p := v.unavailable
 	v.unavailable = nil
 	return p

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"encoding/asn1"
 	"math/big"
+	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -18,9 +19,14 @@ import (
 // not run the check, and then the Verifier falls back to Go.
 type NativeVerifier func(hash string, publicKey, signature, text []byte) (bool, error)
 
-// Verifier verifies tokens against the providers of one Config. It is not
-// safe for concurrent use, because of its cache: use one per VM.
+// Verifier verifies tokens against the providers of one Config. It is safe
+// for concurrent use; its cache and remote keys belong to one VM, so use one
+// Verifier per VM.
 type Verifier struct {
+	// mu guards cache, remote and unavailable, so that a Verifier can
+	// serve concurrent native callers; inside wasm it is never contended.
+	mu sync.Mutex
+
 	cfg    *Config
 	now    func() time.Time
 	native NativeVerifier
@@ -51,6 +57,9 @@ func NewVerifier(cfg *Config, now func() time.Time, native NativeVerifier) *Veri
 // signature with a key that fits alg, and its claims. On failure the error
 // is one of the *Failure values of this package.
 func (v *Verifier) Verify(token string) (*Result, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+
 	if len(token) > v.maxTokenBytes {
 		return nil, ErrTooLarge
 	}
