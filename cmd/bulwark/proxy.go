@@ -64,6 +64,7 @@ func newProxy(ctx context.Context, opts serveOptions, logger *log.Logger) (*prox
 	h, err := host.New(ctx, wasm, host.Options{
 		LogLevel:         logLevel,
 		CompilationCache: opts.cache,
+		StreamTimeout:    streamTimeout(cfg),
 		Workers:          opts.workers,
 		PluginConfig:     pluginConfig,
 		PluginName:       "bulwark",
@@ -74,6 +75,23 @@ func newProxy(ctx context.Context, opts serveOptions, logger *log.Logger) (*prox
 		return nil, fmt.Errorf("loading the filter failed: %w", err)
 	}
 	return &proxy{host: h, upstream: upstream, logger: logger, identityHeader: cfg.IdentityHeader}, nil
+}
+
+// streamTimeout bounds how long serve waits for the filter to resume a
+// paused request: the host's default of 10 s, or longer when a JWT provider
+// holds requests until its first remote key set arrives.
+func streamTimeout(cfg *config.Config) time.Duration {
+	timeout := 10 * time.Second
+	if cfg.JWT == nil {
+		return timeout
+	}
+	for _, p := range cfg.JWT.Providers {
+		if p.Remote != nil {
+			// The filter answers on the first tick (1 s) after the wait.
+			timeout = max(timeout, p.Remote.WaitForFirstFetch+5*time.Second)
+		}
+	}
+	return timeout
 }
 
 // Close stops every worker VM.

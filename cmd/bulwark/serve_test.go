@@ -11,9 +11,12 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/tetratelabs/wazero"
+
+	"github.com/bulwark-dev/bulwark/filter/config"
 )
 
 // compilationCache lets the tests' proxies share the compiled module.
@@ -177,4 +180,19 @@ func TestServePassesRawPath(t *testing.T) {
 
 	require.Equal(t, http.StatusBadRequest, resp.StatusCode, string(body))
 	require.Contains(t, string(body), `"code":"malformed_request"`)
+}
+
+func TestStreamTimeoutCoversKeyWait(t *testing.T) {
+	data, err := os.ReadFile("../../examples/jwt-remote-jwks.json")
+	require.NoError(t, err)
+	long := strings.Replace(string(data), `"wait_for_first_fetch": "5s"`, `"wait_for_first_fetch": "45s"`, 1)
+	require.NotEqual(t, string(data), long, "the example no longer sets wait_for_first_fetch")
+
+	short, err := config.Parse(data)
+	require.NoError(t, err)
+	require.Equal(t, 10*time.Second, streamTimeout(short))
+
+	cfg, err := config.Parse([]byte(long))
+	require.NoError(t, err)
+	require.Equal(t, 50*time.Second, streamTimeout(cfg))
 }
