@@ -6,8 +6,9 @@
 //
 // Each import takes i32 values: pointers as unsafe.Pointer, which keeps the
 // Go value alive for the duration of the call, and sizes as uint32. Results
-// that the host allocates come back as an i32 address and length pair, which
-// fromHost turns into the SDK's *byte and int after the call.
+// that the host allocates come back as an i32 address and length pair in
+// resultAddress and resultLength, which fromHost turns into the SDK's *byte
+// and int after the call.
 
 package internal
 
@@ -113,15 +114,25 @@ var _ ProxyWasmHost = abiHost{}
 // that live in linear memory, which is smaller than 4 GiB.
 func size(n int) uint32 { return uint32(n) }
 
-// fromHost stores a result that the host allocated into the SDK's output
-// variables. On a failed call it only releases the pins.
-func fromHost(status uint32, data, length uint32, returnData **byte, returnSize *int) Status {
+// resultAddress and resultLength receive the address and length of a result
+// that the host allocated. The compiler moves a local whose address goes to
+// a //go:wasmimport function to the heap, which cost 100 - 150 ns per call
+// here. A stack slot could move, because the re-entrant
+// proxy_on_memory_allocate can grow the goroutine stack; a package variable
+// does not. Each wrapper clears the pair before its call and reads it right
+// after, and the host writes it last, after any allocation.
+var resultAddress, resultLength uint32
+
+// fromHost stores the result that the host allocated (resultAddress,
+// resultLength) into the SDK's output variables. On a failed call it only
+// releases the pins.
+func fromHost(status uint32, returnData **byte, returnSize *int) Status {
 	if status != uint32(StatusOK) {
 		takeAllocation(0)
 		return Status(status)
 	}
-	*returnData = takeAllocation(data)
-	*returnSize = int(length)
+	*returnData = takeAllocation(resultAddress)
+	*returnSize = int(resultLength)
 	return StatusOK
 }
 
@@ -134,9 +145,9 @@ func (abiHost) ProxySetProperty(pathData *byte, pathSize int, valueData *byte, v
 }
 
 func (abiHost) ProxyGetProperty(pathData *byte, pathSize int, returnValueData **byte, returnValueSize *int) Status {
-	var data, length uint32
-	st := hostGetProperty(unsafe.Pointer(pathData), size(pathSize), &data, &length)
-	return fromHost(st, data, length, returnValueData, returnValueSize)
+	resultAddress, resultLength = 0, 0
+	st := hostGetProperty(unsafe.Pointer(pathData), size(pathSize), &resultAddress, &resultLength)
+	return fromHost(st, returnValueData, returnValueSize)
 }
 
 func (abiHost) ProxySendLocalResponse(statusCode uint32, statusCodeDetailData *byte, statusCodeDetailsSize int,
@@ -148,9 +159,9 @@ func (abiHost) ProxySendLocalResponse(statusCode uint32, statusCodeDetailData *b
 }
 
 func (abiHost) ProxyGetSharedData(keyData *byte, keySize int, returnValueData **byte, returnValueSize *int, returnCas *uint32) Status {
-	var data, length uint32
-	st := hostGetSharedData(unsafe.Pointer(keyData), size(keySize), &data, &length, returnCas)
-	return fromHost(st, data, length, returnValueData, returnValueSize)
+	resultAddress, resultLength = 0, 0
+	st := hostGetSharedData(unsafe.Pointer(keyData), size(keySize), &resultAddress, &resultLength, returnCas)
+	return fromHost(st, returnValueData, returnValueSize)
 }
 
 func (abiHost) ProxySetSharedData(keyData *byte, keySize int, valueData *byte, valueSize int, cas uint32) Status {
@@ -166,9 +177,9 @@ func (abiHost) ProxyResolveSharedQueue(vmIDData *byte, vmIDSize int, nameData *b
 }
 
 func (abiHost) ProxyDequeueSharedQueue(queueID uint32, returnValueData **byte, returnValueSize *int) Status {
-	var data, length uint32
-	st := hostDequeueSharedQueue(queueID, &data, &length)
-	return fromHost(st, data, length, returnValueData, returnValueSize)
+	resultAddress, resultLength = 0, 0
+	st := hostDequeueSharedQueue(queueID, &resultAddress, &resultLength)
+	return fromHost(st, returnValueData, returnValueSize)
 }
 
 func (abiHost) ProxyEnqueueSharedQueue(queueID uint32, valueData *byte, valueSize int) Status {
@@ -176,9 +187,9 @@ func (abiHost) ProxyEnqueueSharedQueue(queueID uint32, valueData *byte, valueSiz
 }
 
 func (abiHost) ProxyGetHeaderMapValue(mapType MapType, keyData *byte, keySize int, returnValueData **byte, returnValueSize *int) Status {
-	var data, length uint32
-	st := hostGetHeaderMapValue(uint32(mapType), unsafe.Pointer(keyData), size(keySize), &data, &length)
-	return fromHost(st, data, length, returnValueData, returnValueSize)
+	resultAddress, resultLength = 0, 0
+	st := hostGetHeaderMapValue(uint32(mapType), unsafe.Pointer(keyData), size(keySize), &resultAddress, &resultLength)
+	return fromHost(st, returnValueData, returnValueSize)
 }
 
 func (abiHost) ProxyAddHeaderMapValue(mapType MapType, keyData *byte, keySize int, valueData *byte, valueSize int) Status {
@@ -202,9 +213,9 @@ func (abiHost) ProxyRemoveHeaderMapValue(mapType MapType, keyData *byte, keySize
 }
 
 func (abiHost) ProxyGetHeaderMapPairs(mapType MapType, returnValueData **byte, returnValueSize *int) Status {
-	var data, length uint32
-	st := hostGetHeaderMapPairs(uint32(mapType), &data, &length)
-	return fromHost(st, data, length, returnValueData, returnValueSize)
+	resultAddress, resultLength = 0, 0
+	st := hostGetHeaderMapPairs(uint32(mapType), &resultAddress, &resultLength)
+	return fromHost(st, returnValueData, returnValueSize)
 }
 
 func (abiHost) ProxySetHeaderMapPairs(mapType MapType, mapData *byte, mapSize int) Status {
@@ -212,9 +223,9 @@ func (abiHost) ProxySetHeaderMapPairs(mapType MapType, mapData *byte, mapSize in
 }
 
 func (abiHost) ProxyGetBufferBytes(bufferType BufferType, start int, maxSize int, returnBufferData **byte, returnBufferSize *int) Status {
-	var data, length uint32
-	st := hostGetBufferBytes(uint32(bufferType), clampSize(start), clampSize(maxSize), &data, &length)
-	return fromHost(st, data, length, returnBufferData, returnBufferSize)
+	resultAddress, resultLength = 0, 0
+	st := hostGetBufferBytes(uint32(bufferType), clampSize(start), clampSize(maxSize), &resultAddress, &resultLength)
+	return fromHost(st, returnBufferData, returnBufferSize)
 }
 
 func (abiHost) ProxySetBufferBytes(bufferType BufferType, start int, maxSize int, bufferData *byte, bufferSize int) Status {
@@ -242,13 +253,13 @@ func (abiHost) ProxyHttpCall(upstreamData *byte, upstreamSize int, headerData *b
 }
 
 func (abiHost) ProxyCallForeignFunction(funcNamePtr *byte, funcNameSize int, paramPtr *byte, paramSize int, returnData **byte, returnSize *int) Status {
-	var data, length uint32
-	st := hostCallForeignFunction(unsafe.Pointer(funcNamePtr), size(funcNameSize), unsafe.Pointer(paramPtr), size(paramSize), &data, &length)
+	resultAddress, resultLength = 0, 0
+	st := hostCallForeignFunction(unsafe.Pointer(funcNamePtr), size(funcNameSize), unsafe.Pointer(paramPtr), size(paramSize), &resultAddress, &resultLength)
 
 	// Envoy writes the result before it returns the function's own status, so
 	// the result is kept on failure too: it may carry the error text.
-	*returnData = takeAllocation(data)
-	*returnSize = int(length)
+	*returnData = takeAllocation(resultAddress)
+	*returnSize = int(resultLength)
 	return Status(st)
 }
 
