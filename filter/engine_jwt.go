@@ -105,15 +105,38 @@ func (e *Engine) checkEitherKey(req *Request, r *route.Route, t target) Decision
 
 // removeClaimHeaders adds to d.RemoveHeaders the claim headers of every
 // provider, so that a client copy never reaches the upstream, whichever
-// provider signed the token and whether there is a token at all.
+// provider signed the token and whether there is a token at all. It
+// allocates once, and not at all when d already removes them all.
 func (e *Engine) removeClaimHeaders(d *Decision) {
-	for _, p := range e.cfg.JWT.Providers {
-		for _, ch := range p.ClaimHeaders {
-			if !slices.Contains(d.RemoveHeaders, ch.Header) {
-				d.RemoveHeaders = append(slices.Clip(d.RemoveHeaders), ch.Header)
-			}
+	names := e.claimHeaderNames()
+	missing := 0
+	for _, name := range names {
+		if !slices.Contains(d.RemoveHeaders, name) {
+			missing++
 		}
 	}
+	if missing == 0 {
+		return
+	}
+
+	// A new slice, because d.RemoveHeaders may be shared with other
+	// decisions.
+	out := make([]string, len(d.RemoveHeaders), len(d.RemoveHeaders)+missing)
+	copy(out, d.RemoveHeaders)
+	for _, name := range names {
+		if !slices.Contains(d.RemoveHeaders, name) {
+			out = append(out, name)
+		}
+	}
+	d.RemoveHeaders = out
+}
+
+// claimHeaderNames returns the claim headers of every provider, each once.
+func (e *Engine) claimHeaderNames() []string {
+	if e.tokens != nil {
+		return e.tokens.ClaimHeaderNames()
+	}
+	return jwt.ClaimHeaderNames(e.cfg.JWT)
 }
 
 // allowToken verifies the token of ex and adds its edits to base, the
@@ -152,12 +175,14 @@ func (e *Engine) allowToken(req *Request, r *route.Route, ex apikey.Extraction, 
 		d.KeyID = res.Identity
 		// base comes from allowPublic, which sets no identity but may
 		// rewrite the authorization or cookie header to strip an API key.
-		d.SetHeaders = append([][2]string{{e.cfg.IdentityHeader, res.Identity}}, d.SetHeaders...)
-	}
-	e.removeClaimHeaders(&d)
-	if len(res.Headers) > 0 {
+		set := make([][2]string, 0, 1+len(d.SetHeaders)+len(res.Headers))
+		set = append(set, [2]string{e.cfg.IdentityHeader, res.Identity})
+		set = append(set, d.SetHeaders...)
+		d.SetHeaders = append(set, res.Headers...)
+	} else if len(res.Headers) > 0 {
 		d.SetHeaders = append(slices.Clip(d.SetHeaders), res.Headers...)
 	}
+	e.removeClaimHeaders(&d)
 	if e.cfg.JWT.StripToken {
 		e.stripToken(&d, req, ex, t)
 	}

@@ -79,16 +79,16 @@ func validateClaims(p *Provider, t *Token, now time.Time) (*Result, error) {
 	if err := checkTimes(p, c, now, r); err != nil {
 		return nil, err
 	}
-	if !audienceMatches(c["aud"], p.Audiences) {
+	if aud, _ := c.get("aud"); !audienceMatches(aud, p.Audiences) {
 		return nil, ErrWrongAudience
 	}
 	for _, name := range p.RequiredClaims {
-		if v, ok := c[name]; !ok || v.Type == gjson.Null {
+		if v, ok := c.get(name); !ok || v.Type == gjson.Null {
 			return nil, ErrMissingClaim
 		}
 	}
 
-	if jti, ok := c["jti"]; ok {
+	if jti, ok := c.get("jti"); ok {
 		if jti.Type != gjson.String {
 			return nil, ErrBadClaimType
 		}
@@ -98,7 +98,7 @@ func validateClaims(p *Provider, t *Token, now time.Time) (*Result, error) {
 		}
 	}
 
-	identity, ok := c[p.IdentityClaim]
+	identity, ok := c.get(p.IdentityClaim)
 	switch {
 	case !ok:
 		return nil, ErrMissingClaim
@@ -120,7 +120,7 @@ func validateClaims(p *Provider, t *Token, now time.Time) (*Result, error) {
 
 // checkTimes checks exp, nbf and iat with the provider's clock skew. A
 // NumericDate may have a fraction (RFC 7519 §2).
-func checkTimes(p *Provider, c map[string]gjson.Result, now time.Time, r *Result) error {
+func checkTimes(p *Provider, c memberList, now time.Time, r *Result) error {
 	exp, hasExp, err := numericDate(c, "exp")
 	switch {
 	case err != nil:
@@ -155,8 +155,8 @@ func checkTimes(p *Provider, c map[string]gjson.Result, now time.Time, r *Result
 // maxNumericDate keeps dates inside time.Time's range: year 10000.
 const maxNumericDate = 253402300800
 
-func numericDate(c map[string]gjson.Result, name string) (time.Time, bool, error) {
-	v, ok := c[name]
+func numericDate(c memberList, name string) (time.Time, bool, error) {
+	v, ok := c.get(name)
 	if !ok {
 		return time.Time{}, false, nil
 	}
@@ -171,32 +171,30 @@ func numericDate(c map[string]gjson.Result, name string) (time.Time, bool, error
 // audienceMatches reports whether aud, a string or an array of strings
 // (RFC 7519 §4.1.3), names one of the accepted audiences.
 func audienceMatches(aud gjson.Result, accepted []string) bool {
-	var values []gjson.Result
-	switch {
-	case aud.Type == gjson.String:
-		values = []gjson.Result{aud}
-	case aud.IsArray():
-		values = aud.Array()
+	if aud.Type == gjson.String {
+		return contains(accepted, aud.Str)
 	}
-	for _, v := range values {
-		if v.Type == gjson.String && contains(accepted, v.Str) {
-			return true
-		}
+	found := false
+	if aud.IsArray() {
+		aud.ForEach(func(_, v gjson.Result) bool {
+			found = v.Type == gjson.String && contains(accepted, v.Str)
+			return !found
+		})
 	}
-	return false
+	return found
 }
 
 // readScopes reads the configured scope claim, or "scope" and then "scp".
 // A scope claim is a space-separated string (RFC 8693 §4.2) or an array of
 // strings.
-func readScopes(p *Provider, c map[string]gjson.Result) ([]string, error) {
+func readScopes(p *Provider, c memberList) ([]string, error) {
 	names := []string{"scope", "scp"}
 	if p.ScopeClaim != "" {
 		names = []string{p.ScopeClaim}
 	}
 
 	for _, name := range names {
-		v, ok := c[name]
+		v, ok := c.get(name)
 		if !ok {
 			continue
 		}
@@ -222,10 +220,10 @@ func readScopes(p *Provider, c map[string]gjson.Result) ([]string, error) {
 // numbers and booleans as written, arrays and objects as compact JSON; a
 // value with a control character is left out, so that no claim can split a
 // header.
-func claimHeaders(p *Provider, c map[string]gjson.Result) [][2]string {
+func claimHeaders(p *Provider, c memberList) [][2]string {
 	var headers [][2]string
 	for _, ch := range p.ClaimHeaders {
-		v, ok := c[ch.Claim]
+		v, ok := c.get(ch.Claim)
 		if !ok || v.Type == gjson.Null {
 			continue
 		}

@@ -4,10 +4,13 @@
 // allow-list per provider, algorithms bound to the type of the key, no
 // "none", no unknown critical headers and no duplicate member names.
 //
-// Signatures are checked by github.com/go-jose/go-jose/v4, or by a
-// NativeVerifier that the host supplies for RSA PKCS #1 v1.5 and ECDSA.
-// Claims are read with gjson. A Verifier caches verified tokens up to their
-// expiry, bounded by entries and bytes.
+// Keys are parsed by github.com/go-jose/go-jose/v4. Signatures are checked
+// with crypto/hmac, crypto/rsa, crypto/ecdsa and crypto/ed25519, the same
+// calls go-jose makes, over the signing input that this package has already
+// split and decoded, so the token is parsed once. A NativeVerifier that the
+// host supplies can check RSA PKCS #1 v1.5 and ECDSA instead. Claims are
+// read with gjson. A Verifier caches verified tokens up to their expiry,
+// bounded by entries and bytes.
 //
 // The package does no I/O: keys come from the configuration, and the clock
 // is injected. A provider may take its keys from a remote JWKS instead:

@@ -1,6 +1,7 @@
 package jwt
 
 import (
+	"slices"
 	"time"
 
 	"github.com/bulwark-dev/bulwark/filter/apikey"
@@ -99,4 +100,18 @@ func (p *Provider) allows(alg string) bool {
 		}
 	}
 	return false
+}
+
+// ClaimHeaderNames returns the claim headers of every provider of cfg, each
+// once, in configuration order.
+func ClaimHeaderNames(cfg *Config) []string {
+	var names []string
+	for _, p := range cfg.Providers {
+		for _, ch := range p.ClaimHeaders {
+			if !contains(names, ch.Header) {
+				names = append(names, ch.Header)
+			}
+		}
+	}
+	return slices.Clip(names)
 }

@@ -1,6 +1,7 @@
 package jwt
 
 import (
+	"bytes"
 	"encoding/base64"
 	"strings"
 
@@ -29,15 +30,26 @@ type Token struct {
 	// raw is the whole compact token.
 	raw string
 
-	// claims holds the members of Claims by name.
-	claims map[string]gjson.Result
+	// input is SigningInput as bytes, for the signature check.
+	input []byte
+
+	// claims holds the members of Claims.
+	claims memberList
 }
+
+// segmentEncoding is strict base64url without padding. Strict returns a
+// new Encoding on each call, so it is made once.
+var segmentEncoding = base64.RawURLEncoding.Strict()
 
 // ParseUnverified splits and decodes a compact JWS and checks its form: three
 // segments, canonical base64url without padding (RFC 7515 §2), JSON objects
 // without duplicate member names, an alg other than "none", and no crit
 // header, since this package understands no extension (RFC 7515 §4.1.11).
 // It verifies nothing else: the signature and the claims are unchecked.
+//
+// It makes three allocations for the decoded segments, whatever their
+// size: one for the encoded bytes, one for the decoded bytes and one for
+// the JSON text that gjson reads.
 func ParseUnverified(token string) (*Token, error) {
 	first := strings.IndexByte(token, '.')
 	last := strings.LastIndexByte(token, '.')
@@ -45,27 +57,34 @@ func ParseUnverified(token string) (*Token, error) {
 		return nil, ErrNotCompact
 	}
 
-	header, err := decodeSegment(token[:first])
+	encoded := []byte(token)
+	decoded := make([]byte, segmentEncoding.DecodedLen(len(token)))
+	header, err := decodeSegment(decoded, encoded[:first])
 	if err != nil {
 		return nil, err
 	}
-	claims, err := decodeSegment(token[first+1 : last])
+	claims, err := decodeSegment(decoded[len(header):], encoded[first+1:last])
 	if err != nil {
 		return nil, err
 	}
-	signature, err := decodeSegment(token[last+1:])
+	used := len(header) + len(claims)
+	signature, err := decodeSegment(decoded[used:], encoded[last+1:])
 	if err != nil {
 		return nil, err
 	}
 
-	t := &Token{Header: header, Claims: claims, SigningInput: token[:last], Signature: signature, raw: token}
-	if err := t.readHeader(); err != nil {
+	t := &Token{
+		Header: header, Claims: claims, SigningInput: token[:last], Signature: signature,
+		raw: token, input: encoded[:last],
+	}
+	text := string(decoded[:used])
+	if err := t.readHeader(text[:len(header)]); err != nil {
 		return nil, err
 	}
-	if !isObject(claims) {
+	if !isObject(text[len(header):]) {
 		return nil, ErrBadClaims
 	}
-	cm, ok := members(claims)
+	cm, ok := members(text[len(header):])
 	if !ok {
 		return nil, ErrDuplicateMember
 	}
@@ -73,34 +92,33 @@ func ParseUnverified(token string) (*Token, error) {
 	return t, nil
 }
 
-// decodeSegment decodes strict base64url without padding. The decoder alone
-// would skip CR and LF, so the alphabet is checked first; Strict rejects
-// non-zero trailing bits, so every segment has exactly one encoding.
-func decodeSegment(s string) ([]byte, error) {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return nil, ErrBadEncoding
-		}
+// decodeSegment decodes strict base64url without padding into dst, which
+// must be large enough, and returns the decoded bytes. The decoder alone
+// would skip CR and LF, so those are rejected first; it rejects every other
+// byte outside the alphabet, padding included, and Strict rejects non-zero
+// trailing bits, so every segment has exactly one encoding.
+func decodeSegment(dst, src []byte) ([]byte, error) {
+	if bytes.IndexByte(src, '\r') >= 0 || bytes.IndexByte(src, '\n') >= 0 {
+		return nil, ErrBadEncoding
 	}
-	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	n, err := segmentEncoding.Decode(dst, src)
 	if err != nil {
 		return nil, ErrBadEncoding
 	}
-	return b, nil
+	return dst[:n:n], nil
 }
 
-func (t *Token) readHeader() error {
-	if !isObject(t.Header) {
+func (t *Token) readHeader(header string) error {
+	if !isObject(header) {
 		return ErrBadHeader
 	}
-	h, ok := members(t.Header)
+	h, ok := members(header)
 	if !ok {
 		return ErrDuplicateMember
 	}
 
-	alg := h["alg"]
-	_, crit := h["crit"]
+	alg, _ := h.get("alg")
+	_, crit := h.get("crit")
 	switch {
 	case alg.Type != gjson.String:
 		return ErrBadHeader
@@ -111,7 +129,7 @@ func (t *Token) readHeader() error {
 	}
 	t.Alg = alg.Str
 
-	if kid, ok := h["kid"]; ok {
+	if kid, ok := h.get("kid"); ok {
 		if kid.Type != gjson.String {
 			return ErrBadHeader
 		}
@@ -120,26 +138,71 @@ func (t *Token) readHeader() error {
 	return nil
 }
 
-// isObject reports whether b is one valid JSON object.
-func isObject(b []byte) bool {
-	return gjson.ValidBytes(b) && gjson.ParseBytes(b).IsObject()
+// isObject reports whether s is one valid JSON object.
+func isObject(s string) bool {
+	return gjson.Valid(s) && gjson.Parse(s).IsObject()
 }
 
-// members returns the members of the top-level object b by unescaped name.
+// member is one member of a JSON object, by unescaped name.
+type member struct {
+	name  string
+	value gjson.Result
+}
+
+// memberList holds the members of an object in order. A token has a few
+// members, so a linear search is cheaper than a map, in wasm above all.
+type memberList []member
+
+// get returns the value of the member called name.
+func (l memberList) get(name string) (gjson.Result, bool) {
+	for i := range l {
+		if l[i].name == name {
+			return l[i].value, true
+		}
+	}
+	return gjson.Result{}, false
+}
+
+// linearMembers is the number of members up to which members looks for a
+// repeated name by comparing with each earlier one; past it, a map does.
+const linearMembers = 16
+
+// members returns the members of the top-level object s by unescaped name.
 // ok is false when a name repeats or there are more than maxMembers:
 // RFC 7515 §4 and RFC 7519 §4 require rejecting repeated names, because
-// parsers disagree on which copy wins. Reading members through this map,
+// parsers disagree on which copy wins. Reading members through this list,
 // rather than with gjson.Get, also matches names written with escapes.
-func members(b []byte) (map[string]gjson.Result, bool) {
-	m := make(map[string]gjson.Result, 8)
+func members(s string) (memberList, bool) {
+	l := make(memberList, 0, 10)
+	var seen map[string]struct{}
 	ok := true
-	gjson.ParseBytes(b).ForEach(func(key, value gjson.Result) bool {
-		if _, seen := m[key.Str]; seen || len(m) == maxMembers {
+	gjson.Parse(s).ForEach(func(key, value gjson.Result) bool {
+		if len(l) == maxMembers || repeats(l, &seen, key.Str) {
 			ok = false
 			return false
 		}
-		m[key.Str] = value
+		l = append(l, member{name: key.Str, value: value})
 		return true
 	})
-	return m, ok
+	return l, ok
+}
+
+// repeats reports whether name is already in l. Past linearMembers it
+// keeps the names in *seen, which it fills on first use.
+func repeats(l memberList, seen *map[string]struct{}, name string) bool {
+	if len(l) < linearMembers {
+		_, found := l.get(name)
+		return found
+	}
+	if *seen == nil {
+		*seen = make(map[string]struct{}, 2*linearMembers)
+		for _, m := range l {
+			(*seen)[m.name] = struct{}{}
+		}
+	}
+	if _, found := (*seen)[name]; found {
+		return true
+	}
+	(*seen)[name] = struct{}{}
+	return false
 }

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
 	"github.com/tidwall/gjson"
 )
 
@@ -40,17 +39,30 @@ type Verifier struct {
 
 	// unavailable is the provider of the latest ErrKeysUnavailable.
 	unavailable *Provider
+
+	// claimHeaders is ClaimHeaderNames(cfg), made once.
+	claimHeaders []string
 }
 
 // NewVerifier returns a verifier for cfg that reads the time from now. A
 // nil native checks every signature in Go.
 func NewVerifier(cfg *Config, now func() time.Time, native NativeVerifier) *Verifier {
-	v := &Verifier{cfg: cfg, now: now, native: native, cache: newCache(cfg.CacheEntries, cfg.CacheBytes)}
+	v := &Verifier{
+		cfg: cfg, now: now, native: native,
+		cache:        newCache(cfg.CacheEntries, cfg.CacheBytes),
+		claimHeaders: ClaimHeaderNames(cfg),
+	}
 	for _, p := range cfg.Providers {
 		v.maxTokenBytes = max(v.maxTokenBytes, p.MaxTokenBytes)
 	}
 	v.initRemote()
 	return v
+}
+
+// ClaimHeaderNames returns the claim headers of every provider, each once.
+// The slice is shared: do not modify it.
+func (v *Verifier) ClaimHeaderNames() []string {
+	return v.claimHeaders
 }
 
 // Verify checks token: its form, its provider (selected by iss), its
@@ -93,7 +105,7 @@ func (v *Verifier) Verify(token string) (*Result, error) {
 
 // provider selects the provider whose issuer equals iss exactly.
 func (v *Verifier) provider(t *Token) (*Provider, error) {
-	iss, ok := t.claims["iss"]
+	iss, ok := t.claims.get("iss")
 	if !ok {
 		return nil, ErrNoIssuer
 	}
@@ -157,13 +169,7 @@ func (v *Verifier) verifyWith(key *Key, t *Token) bool {
 			return ok
 		}
 	}
-
-	jws, err := jose.ParseSignedCompact(t.raw, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(t.Alg)})
-	if err != nil {
-		return false
-	}
-	_, err = jws.Verify(key.public)
-	return err == nil
+	return verifyGo(key, t.Alg, t.input, t.Signature)
 }
 
 // verifyNative runs RS* and ES* through the NativeVerifier. handled is false
@@ -185,7 +191,7 @@ func (v *Verifier) verifyNative(key *Key, t *Token) (ok, handled bool) {
 		return false, false
 	}
 
-	ok, err := v.native(hash, key.der, signature, []byte(t.SigningInput))
+	ok, err := v.native(hash, key.der, signature, t.input)
 	if err != nil {
 		return false, false
 	}
