@@ -80,10 +80,10 @@ func decodeSyncState(b []byte) (syncState, error) {
 }
 
 // RemoteSync fetches one provider's remote JWKS once for all workers. One
-// RemoteSync lives on each worker VM. The workers share two records: the
-// fetch state (a lease that decides which worker fetches, the schedule and
-// the version of the key set), and the raw key set with its version, which
-// every worker parses and hands to its Verifier. It is not safe for
+// RemoteSync lives on each worker VM. The workers share two records. The
+// fetch state holds a lease that decides which worker fetches, the schedule
+// and the version of the key set. The other record holds the raw key set
+// with its version, which every worker parses and hands to its Verifier. It is not safe for
 // concurrent use; a VM is single-threaded.
 type RemoteSync struct {
 	provider *Provider
@@ -113,9 +113,9 @@ func (s *RemoteSync) Provider() *Provider {
 // load reads the fetch state. An absent record is created empty first, so
 // that every later update is a real compare-and-swap.
 //
-// NOTE: two workers that both find the record absent both create it; the
-// second can erase a lease that the first just took, and then both fetch
-// once. That only costs one extra fetch at start.
+// NOTE: two workers that both find the record absent both create it, so
+// the second can erase a lease that the first just took. Both then fetch
+// once, which costs one extra fetch at start.
 func (s *RemoteSync) load() (syncState, uint32, error) {
 	value, cas, err := s.store.Get(s.stateKey)
 	if err == nil && value == nil {
