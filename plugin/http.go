@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 
@@ -33,12 +35,18 @@ type httpContext struct {
 
 	// jwks holds the request while remote key sets are fetched.
 	jwks jwksStream
+
+	// ev holds the request's facts for its event and metrics.
+	ev eventState
 }
 
 // OnHttpRequestHeaders authenticates the request and either lets it continue,
 // with the edits of the decision, or ends it with a local reply.
 func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (action types.Action) {
 	defer h.recoverRequest(&action)
+	if m := h.ev.sink.metricsOrNil(); m != nil && m.sampleTiming() {
+		defer m.observeHeaders(time.Now())
+	}
 
 	headers, err := proxywasm.GetHttpRequestHeaders()
 	if err != nil {
@@ -60,6 +68,7 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 		}
 	}
 
+	h.noteRequest(&request)
 	decision := h.engine.Check(&request)
 	if h.awaitKeys(&request, &decision, numHeaders, endOfStream) {
 		return types.ActionPause
@@ -135,8 +144,10 @@ func (h *httpContext) reply(decision *filter.Decision) types.Action {
 	return types.ActionPause
 }
 
-// record publishes the decision as filter state for access logs.
+// record publishes the decision as filter state for access logs, and to
+// the event sinks.
 func (h *httpContext) record(decision *filter.Decision) {
+	h.observe(decision)
 	value := "allow"
 	if !decision.Allow {
 		value = "deny:" + decision.Code
@@ -155,6 +166,7 @@ func (h *httpContext) fail(requestID string) types.Action {
 	}
 
 	decision := filter.InternalErrorDecision(requestID)
+	h.observe(&decision)
 	if err := proxywasm.SetProperty([]string{propertyDecision}, []byte("deny:"+decision.Code)); err != nil {
 		proxywasm.LogDebugf("setting filter state %s failed: %v", propertyDecision, err)
 	}

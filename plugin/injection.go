@@ -55,6 +55,7 @@ func (h *httpContext) scanInjection(decision *filter.Decision, request *filter.R
 	}
 	if len(findings) > 0 {
 		eventID, block := judge(policy, findings, decision.Route, request.RequestID, decision.KeyID)
+		h.noteInjection(eventID, findings, block, decision.Route, decision.KeyID)
 		if block {
 			*decision = injectionDecision(request.RequestID, decision.Route, decision.KeyID, eventID)
 			return
@@ -109,6 +110,7 @@ func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) (action 
 		return types.ActionContinue
 	}
 	eventID, block := judge(policy, findings, h.inj.routeName, h.inj.requestID, h.inj.keyID)
+	h.noteInjection(eventID, findings, block, h.inj.routeName, h.inj.keyID)
 	if !block {
 		return types.ActionContinue
 	}

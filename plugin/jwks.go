@@ -309,8 +309,10 @@ func (f *jwksFetcher) hold(h *httpContext, numHeaders int, endOfStream bool) boo
 	return true
 }
 
-// OnHttpStreamDone drops a request that ended while it waited for keys.
+// OnHttpStreamDone counts the request's decision, and drops a request that
+// ended while it waited for keys.
 func (h *httpContext) OnHttpStreamDone() {
+	h.countOutcome()
 	if f := h.jwks.fetcher; f != nil {
 		delete(f.waiting, h.jwks.id)
 		delete(f.streams, h.jwks.id)

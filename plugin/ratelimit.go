@@ -82,6 +82,8 @@ func (h *httpContext) limit(decision *filter.Decision, request *filter.Request) 
 
 	result := h.limiter.Check(&req)
 	logRateLimit(decision, &result)
+	h.noteShadowRules(decision, result.ShadowExceeded)
+	h.ev.rule = result.Rule
 	if result.Allow {
 		h.rateHeaders = result.ResponseHeaders
 		return

@@ -30,6 +30,9 @@ type pluginContext struct {
 
 	// jwks fetches remote key sets; nil when no provider has one.
 	jwks *jwksFetcher
+
+	// events sends security events to the log and the metrics.
+	events *eventSink
 }
 
 // OnPluginStart parses and compiles the plugin configuration. A rejected
@@ -57,6 +60,7 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 
 	cfg, err := config.Parse(data)
 	if err != nil {
+		logConfigRejected(err)
 		proxywasm.LogCriticalf("configuration rejected:\n%v", err)
 		return types.OnPluginStartStatusFailed
 	}
@@ -64,6 +68,7 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 	p.engine = filter.New(cfg, filter.WithSignatureVerifier(nativeSignatureVerifier(cfg)))
 	p.limiter = newLimiter(cfg)
 	p.injection = cfg.Injection
+	p.events = newEventSink(cfg)
 	if p.jwks = newJWKSFetcher(p.engine); p.jwks != nil {
 		p.jwks.start()
 	}
@@ -73,10 +78,10 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 
 func (p *pluginContext) NewHttpContext(contextID uint32) types.HttpContext {
 	return &httpContext{engine: p.engine, limiter: p.limiter, inj: injectionState{config: p.injection},
-		jwks: jwksStream{fetcher: p.jwks, id: contextID}}
+		jwks: jwksStream{fetcher: p.jwks, id: contextID}, ev: eventState{sink: p.events}}
 }
 
-// OnTick refreshes the remote key sets.
+// OnTick refreshes the remote key sets and sends pending metrics.
 func (p *pluginContext) OnTick() {
 	defer func() {
 		if v := recover(); v != nil {
@@ -86,4 +91,5 @@ func (p *pluginContext) OnTick() {
 	if p.jwks != nil {
 		p.jwks.tick()
 	}
+	p.events.metricsOrNil().flush()
 }

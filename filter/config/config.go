@@ -99,6 +99,9 @@ type Config struct {
 	// JWT holds the JWT providers; nil when the section is absent, and
 	// then no route may require a JWT.
 	JWT *jwt.Config
+
+	// Events selects the sinks of security events and metrics.
+	Events Events
 }
 
 // APIKeys is the compiled api_keys section.
@@ -175,7 +178,7 @@ func (p *parser) document(root gjson.Result) *Config {
 	}
 
 	members, _ := p.fields("", root,
-		"failure_policy", "identity_header", "path_normalization", "api_keys", "routes", "default_route", "rate_limits", "injection", "jwt")
+		"failure_policy", "identity_header", "path_normalization", "api_keys", "routes", "default_route", "rate_limits", "injection", "jwt", "events")
 
 	cfg := &Config{
 		IdentityHeader: DefaultIdentityHeader,
@@ -212,6 +215,7 @@ func (p *parser) document(root gjson.Result) *Config {
 	cfg.Routes = route.NewTable(routes, fallback, cfg.PathNormalization.CaseSensitive)
 	cfg.RateLimits = p.rateLimits("rate_limits", members["rate_limits"], rateRouteNames(routes))
 	cfg.Injection = p.injection("injection", members["injection"], routes)
+	cfg.Events = p.events("events", members["events"])
 	cfg.JWT = p.jwtSection("jwt", members["jwt"], routes, fallback)
 	p.checkJWTHeaders("jwt", members["jwt"], cfg)
 	return cfg

@@ -93,3 +93,20 @@ func benchmarkNative(b *testing.B, req *filter.Request) {
 		engine.Check(req)
 	}
 }
+
+// BenchmarkHostAPIKeyNoMetrics is BenchmarkHostAPIKey with metrics turned
+// off, which shows what the metrics cost an allowed request.
+func BenchmarkHostAPIKeyNoMetrics(b *testing.B) {
+	config := strings.Replace(authConfig(), `{`, `{"events":{"metrics":false},`, 1)
+	require.NotEqual(b, authConfig(), config, "events was not inserted")
+	h, _ := startHost(b, config)
+	req := benchRequest("/orders", benchHeaders([2]string{"x-api-key", keyReader.Key}))
+	benchmarkHost(b, h, req, 200)
+}
+
+// BenchmarkHostMissingKey is a request without a key: the 401 reply and,
+// since events exist, its auth_failure event.
+func BenchmarkHostMissingKey(b *testing.B) {
+	h, _ := startHost(b, authConfig())
+	benchmarkHost(b, h, benchRequest("/orders", benchHeaders()), 401)
+}

@@ -1,0 +1,59 @@
+package config
+
+import "github.com/tidwall/gjson"
+
+// EventSeverities are the severity names of the events section, in
+// increasing order. They match the schema names of filter/event.
+var EventSeverities = []string{"low", "medium", "high", "critical"}
+
+// Events is the compiled events section: where security events go.
+type Events struct {
+	// Log writes each event as one JSON line to the proxy log.
+	Log bool
+
+	// LogMinSeverity is the index in EventSeverities of the lowest
+	// severity that is logged.
+	LogMinSeverity uint8
+
+	// Metrics updates the filter's counters and its processing time
+	// histogram.
+	Metrics bool
+}
+
+// defaultEvents is the section when absent: everything on.
+func defaultEvents() Events {
+	return Events{Log: true, Metrics: true}
+}
+
+// events reads the events section.
+func (p *parser) events(path string, v gjson.Result) Events {
+	ev := defaultEvents()
+	if !v.Exists() {
+		return ev
+	}
+	members, ok := p.fields(path, v, "log", "log_min_severity", "metrics")
+	if !ok {
+		return ev
+	}
+
+	if m, ok := members["log"]; ok {
+		if b, ok := p.boolean(child(path, "log"), m); ok {
+			ev.Log = b
+		}
+	}
+	if m, ok := members["log_min_severity"]; ok {
+		if s, ok := p.enum(child(path, "log_min_severity"), m, EventSeverities...); ok {
+			for i, name := range EventSeverities {
+				if name == s {
+					ev.LogMinSeverity = uint8(i)
+				}
+			}
+		}
+	}
+	if m, ok := members["metrics"]; ok {
+		if b, ok := p.boolean(child(path, "metrics"), m); ok {
+			ev.Metrics = b
+		}
+	}
+	return ev
+}
