@@ -23,7 +23,7 @@ func TestGarbageCollectionDuringHostcalls(t *testing.T) {
 		CompilationCache: compilationCache,
 	})
 	require.NoError(t, err)
-	t.Cleanup(func() { h.Close(context.Background()) })
+	closeAtEnd(t, h)
 
 	var wg sync.WaitGroup
 	for client := 0; client < 4; client++ {

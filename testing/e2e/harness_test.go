@@ -76,8 +76,23 @@ func startHost(t testing.TB, pluginConfig string) (*host.Host, *host.ManualClock
 		CompilationCache: compilationCache,
 	})
 	require.NoError(t, err)
-	t.Cleanup(func() { h.Close(context.Background()) })
+	closeAtEnd(t, h)
 	return h, clock
+}
+
+// closeAtEnd closes h when the test ends, after checking that no log line
+// it captured holds a test key (secretMarker) or a JWT ("eyJ", the base64url
+// of `{"`), so every end-to-end test is also a leak test.
+func closeAtEnd(t testing.TB, h *host.Host) {
+	t.Cleanup(func() {
+		for _, entry := range h.Logs() {
+			if strings.Contains(entry.Message, secretMarker) || strings.Contains(entry.Message, "eyJ") {
+				t.Errorf("a log line leaked a credential: level %s, worker %d", entry.Level, entry.Worker)
+				break
+			}
+		}
+		h.Close(context.Background())
+	})
 }
 
 // get sends a GET request with the given headers from 10.0.0.1.

@@ -120,7 +120,7 @@ func startRemoteHost(t *testing.T, server *jwksServer, wait string) *host.Host {
 		Clusters:         map[string]string{"idp": server.srv.URL},
 	})
 	require.NoError(t, err)
-	t.Cleanup(func() { h.Close(context.Background()) })
+	closeAtEnd(t, h)
 	return h
 }
 

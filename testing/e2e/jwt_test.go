@@ -90,7 +90,7 @@ func startJWTHost(t testing.TB, config string, native host.ForeignFunc) *host.Ho
 		ForeignFunctions: map[string]host.ForeignFunc{"verify_signature": native},
 	})
 	require.NoError(t, err)
-	t.Cleanup(func() { h.Close(context.Background()) })
+	closeAtEnd(t, h)
 	return h
 }
 

@@ -36,7 +36,7 @@ func startRateHost(t testing.TB, workers int, pluginConfig string) (*host.Host, 
 		CompilationCache: compilationCache,
 	})
 	require.NoError(t, err)
-	t.Cleanup(func() { h.Close(context.Background()) })
+	closeAtEnd(t, h)
 	return h, clock
 }
 

@@ -21,7 +21,7 @@ func TestHostcallTranscripts(t *testing.T) {
 		CompilationCache: compilationCache,
 	})
 	require.NoError(t, err)
-	t.Cleanup(func() { h.Close(context.Background()) })
+	closeAtEnd(t, h)
 
 	tests := []struct {
 		name    string
