@@ -36,24 +36,11 @@ func (p *parser) rateRules(path string, v gjson.Result, routeNames []string) []r
 		return nil
 	}
 
-	rules := make([]ratelimit.Rule, 0, len(items))
-	nameIndex := make(map[string]int, len(items))
-	for i, item := range items {
-		itemPath := index(path, i)
-		r, ok := p.rateRule(itemPath, item, routeNames)
-
-		if first, dup := nameIndex[r.Name]; r.Name != "" && dup {
-			p.fail(child(itemPath, "name"), "duplicate rule name; "+index(path, first)+" has the same name", item.Get("name"))
-			continue
-		}
-		if r.Name != "" {
-			nameIndex[r.Name] = i
-		}
-		if ok {
-			rules = append(rules, r)
-		}
-	}
-	return rules
+	return readNamed(p, path, items, "rule",
+		func(itemPath string, item gjson.Result) (ratelimit.Rule, string, bool) {
+			r, ok := p.rateRule(itemPath, item, routeNames)
+			return r, r.Name, ok
+		})
 }
 
 // rateRule reads one rule. The rule carries its name whenever the name is

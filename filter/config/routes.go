@@ -29,24 +29,36 @@ func (p *parser) routes(path string, v gjson.Result, norm route.Normalization) [
 		return nil
 	}
 
-	routes := make([]route.Route, 0, len(items))
+	return readNamed(p, path, items, "route",
+		func(itemPath string, item gjson.Result) (route.Route, string, bool) {
+			r, ok := p.route(itemPath, item, norm)
+			return r, r.Name, ok
+		})
+}
+
+// readNamed reads each item of a list with read and keeps the valid ones,
+// rejecting an item whose name an earlier item already has. kind names the
+// items in the error, such as "route".
+func readNamed[T any](p *parser, path string, items []gjson.Result, kind string,
+	read func(itemPath string, item gjson.Result) (T, string, bool)) []T {
+	out := make([]T, 0, len(items))
 	nameIndex := make(map[string]int, len(items))
 	for i, item := range items {
 		itemPath := index(path, i)
-		r, ok := p.route(itemPath, item, norm)
+		value, name, ok := read(itemPath, item)
 
-		if first, dup := nameIndex[r.Name]; r.Name != "" && dup {
-			p.fail(child(itemPath, "name"), "duplicate route name; "+index(path, first)+" has the same name", item.Get("name"))
+		if first, dup := nameIndex[name]; name != "" && dup {
+			p.fail(child(itemPath, "name"), "duplicate "+kind+" name; "+index(path, first)+" has the same name", item.Get("name"))
 			continue
 		}
-		if r.Name != "" {
-			nameIndex[r.Name] = i
+		if name != "" {
+			nameIndex[name] = i
 		}
 		if ok {
-			routes = append(routes, r)
+			out = append(out, value)
 		}
 	}
-	return routes
+	return out
 }
 
 // route reads one route. The returned route carries its name whenever the
