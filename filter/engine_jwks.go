@@ -8,8 +8,8 @@ const messageKeysUnavailable = "The keys that verify the bearer token are not av
 
 // init adds the reply of jwt.CodeKeysUnavailable to the JWT replies. The
 // error code of the challenge is invalid_token, as for every token that
-// cannot be verified (RFC 6750 §3.1); retry-after tells a client when the
-// keys may be there.
+// cannot be verified (RFC 6750 §3.1). Retry-After gives a client the time
+// after which the keys may be there.
 func init() {
 	challenge := `Bearer realm="bulwark", error="invalid_token", error_description="` + messageKeysUnavailable + `"`
 	headers := [][2]string{{"content-type", "application/json"}, {"www-authenticate", challenge}, {"retry-after", "5"}}
@@ -17,9 +17,9 @@ func init() {
 }
 
 // Tokens returns the engine's token verifier, through which the plugin
-// hands fetched key sets to remote JWKS providers; nil when the
-// configuration has no jwt section. The verifier is not safe for
-// concurrent use: only the engine's VM may use it.
+// hands fetched key sets to remote JWKS providers, or nil when the
+// configuration has no jwt section. Its remote key sets belong to the
+// engine's VM, so only that VM may hand it keys.
 func (e *Engine) Tokens() *jwt.Verifier {
 	return e.tokens
 }

@@ -202,8 +202,9 @@ func (e *Engine) stripToken(d *Decision, req *Request, ex apikey.Extraction, t t
 	if setsAny(d.SetHeaders, m.RemoveHeaders) {
 		// On a both route the API key strip already rewrote a header that
 		// the token shares, such as authorization with ApiKey and Bearer
-		// values or one cookie header: strip the token from that rewrite,
-		// or each step would add back the other's credential.
+		// values or one cookie header. The token is stripped from that
+		// rewrite, because otherwise each step would add back the other's
+		// credential.
 		forwarded := forwardedHeaders(req.Headers, *d)
 		d.SetHeaders = withoutNames(d.SetHeaders, m.RemoveHeaders)
 		m = apikey.Mutations{}

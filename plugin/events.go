@@ -49,7 +49,7 @@ func newEventSink(cfg *config.Config) *eventSink {
 	}
 }
 
-// eventState is what one request keeps for its event and its metrics.
+// eventState is the per-request state of its event and its metrics.
 type eventState struct {
 	sink *eventSink
 

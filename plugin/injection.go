@@ -22,9 +22,9 @@ const (
 	messageInjectionDetected = "The request was rejected because it looks like an injection attack."
 )
 
-// injectionState is what the body phase needs from the headers phase:
-// after on_request_headers returns Continue, the host no longer gives the
-// request headers.
+// injectionState is the part of the headers phase that the body phase
+// needs, because after on_request_headers returns Continue the host no
+// longer returns the request headers.
 type injectionState struct {
 	config *config.Injection
 
@@ -77,7 +77,7 @@ func (h *httpContext) scanInjection(decision *filter.Decision, request *filter.R
 }
 
 // OnHttpRequestBody buffers the request body (StopIterationAndBuffer, so
-// each call sees everything so far) until the end of the stream or
+// each call receives everything so far) until the end of the stream or
 // max_body_bytes, then scans it once.
 func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) (action types.Action) {
 	defer h.recoverRequest(&action)

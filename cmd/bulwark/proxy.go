@@ -87,7 +87,7 @@ func streamTimeout(cfg *config.Config) time.Duration {
 	}
 	for _, p := range cfg.JWT.Providers {
 		if p.Remote != nil {
-			// The filter answers on the first tick (1 s) after the wait.
+			// The filter replies on the first tick (1 s) after the wait.
 			timeout = max(timeout, p.Remote.WaitForFirstFetch+5*time.Second)
 		}
 	}

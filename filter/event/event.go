@@ -81,7 +81,7 @@ func (s Severity) String() string {
 	return SeverityNames[s]
 }
 
-// Action is what the filter did about the request.
+// Action is the filter's response to the request.
 type Action uint8
 
 // The actions.

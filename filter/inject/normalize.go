@@ -39,7 +39,7 @@ const (
 	NFKC
 
 	// HTMLEntities means HTML character references were decoded. Only the
-	// XSS check sees this form.
+	// XSS check reads this form.
 	HTMLEntities
 
 	// CaseFold means the value was lower-cased. Signatures match this

@@ -28,7 +28,7 @@ const (
 	// through unscanned. It is the zero value and the default.
 	CheckFirst Oversize = iota
 
-	// Reject answers 413.
+	// Reject sends a 413 reply.
 	Reject
 )
 

@@ -29,8 +29,8 @@ type Result struct {
 	JTI string
 
 	// Headers are the claim headers to set upstream, in configuration
-	// order; a claim that is absent, or whose value is not fit for a header,
-	// is left out.
+	// order. A claim that is absent, or whose value is not fit for a
+	// header, is left out.
 	Headers [][2]string
 
 	// Expiry is the exp claim; zero when absent.

@@ -18,7 +18,7 @@ import (
 // MinRSABits is the smallest RSA modulus accepted (RFC 7518 §3.3).
 const MinRSABits = 2048
 
-// MinHMACBytes is the smallest HMAC secret accepted: RFC 7518 §3.2 asks for
+// MinHMACBytes is the smallest HMAC secret accepted: RFC 7518 §3.2 requires
 // a key at least as long as the hash output, and HS256 is the shortest.
 const MinHMACBytes = 32
 

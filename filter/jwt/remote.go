@@ -34,8 +34,8 @@ const CodeKeysUnavailable = "keys_unavailable"
 // fetches its keys remotely and has none yet.
 var ErrKeysUnavailable = &Failure{CodeKeysUnavailable, "keys_not_fetched"}
 
-// RemoteJWKS tells where a provider's JWKS is fetched through an HTTP
-// callout. The plugin fetches it; this package only holds the keys.
+// RemoteJWKS is the location of a provider's JWKS, fetched through an HTTP
+// callout. The plugin fetches it, and this package only holds the keys.
 type RemoteJWKS struct {
 	// Cluster is the upstream cluster of the callout.
 	Cluster string
@@ -91,7 +91,7 @@ func ParseRemoteJWKS(p *Provider, data []byte) ([]*Key, error) {
 	}
 	for _, key := range keys {
 		if _, symmetric := key.public.([]byte); symmetric {
-			return nil, errors.New("jwt: the JWKS holds a symmetric key; a remote JWKS must publish public keys only")
+			return nil, errors.New("jwt: invalid JWKS: it contains a symmetric key; a remote JWKS must publish public keys only")
 		}
 	}
 	for _, key := range keys {

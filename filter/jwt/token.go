@@ -94,9 +94,9 @@ func ParseUnverified(token string) (*Token, error) {
 
 // decodeSegment decodes strict base64url without padding into dst, which
 // must be large enough, and returns the decoded bytes. The decoder alone
-// would skip CR and LF, so those are rejected first; it rejects every other
-// byte outside the alphabet, padding included, and Strict rejects non-zero
-// trailing bits, so every segment has exactly one encoding.
+// would skip CR and LF, so those are rejected first. The decoder rejects
+// every other byte outside the alphabet, padding included, and Strict
+// rejects non-zero trailing bits, so every segment has exactly one encoding.
 func decodeSegment(dst, src []byte) ([]byte, error) {
 	if bytes.IndexByte(src, '\r') >= 0 || bytes.IndexByte(src, '\n') >= 0 {
 		return nil, ErrBadEncoding
@@ -163,8 +163,8 @@ func (l memberList) get(name string) (gjson.Result, bool) {
 	return gjson.Result{}, false
 }
 
-// linearMembers is the number of members up to which members looks for a
-// repeated name by comparing with each earlier one; past it, a map does.
+// linearMembers is the member count up to which a repeated name is found by
+// comparing with each earlier member. Larger objects use a map.
 const linearMembers = 16
 
 // members returns the members of the top-level object s by unescaped name.

@@ -46,9 +46,9 @@ type RuleError struct {
 // MaxAttempts times.
 var ErrContention = errors.New("ratelimit: shared data write conflicted on every attempt")
 
-// Check decides on one request. Every rule that applies is checked; the
-// request passes only if all enforced rules pass, and only then is each
-// rule charged, so no rule counts a request that another rule denied.
+// Check decides on one request. Every rule that applies is checked, and the
+// request passes only if all enforced rules pass. Only then is each rule
+// charged, so no rule counts a request that another rule denied.
 func (l *Limiter) Check(req *Request) Result {
 	if !l.Active() {
 		return Result{Allow: true}

@@ -147,7 +147,7 @@ func (r *Rule) limitFor(tier string) Limit {
 	return r.Default
 }
 
-// ClientIP says how the client address is found. The zero value uses the
+// ClientIP configures how the client address is found. The zero value uses the
 // connection's peer address only, and does not group addresses.
 type ClientIP struct {
 	// TrustedHops is the number of proxies in front of this one that

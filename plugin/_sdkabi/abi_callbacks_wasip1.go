@@ -37,8 +37,8 @@ var pinnedAllocations [][]byte
 
 //go:wasmexport proxy_on_memory_allocate
 func exportOnMemoryAllocate(size uint32) uint32 {
-	// A zero-size request never comes from Envoy; answering with a 1-byte
-	// buffer keeps the returned pointer valid anyway.
+	// Envoy never requests zero bytes. Returning a 1-byte buffer keeps the
+	// pointer valid if a host does.
 	if size == 0 {
 		size = 1
 	}

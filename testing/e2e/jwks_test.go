@@ -282,7 +282,7 @@ func TestJWKSRequestsWaitForFirstFetch(t *testing.T) {
 	h := startRemoteHost(t, server, "5s")
 
 	// The first fetch hangs: requests pause on both workers. Worker 0,
-	// which fetches, resumes its request when the answer lands; worker 1
+	// which fetches, resumes its request when the response arrives; worker 1
 	// takes the keys over at its next tick.
 	done := make(chan [2]any, 2)
 	for worker := range 2 {

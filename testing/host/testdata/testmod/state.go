@@ -79,7 +79,7 @@ func runHeaderCommand(c *context, name string, a []string) bool {
 }
 
 // guardedPairs parses a header map strictly under recover, as a filter's
-// callback guard does: a panic is logged and answered with a 500.
+// callback guard does: a panic is logged and the request gets a 500.
 func guardedPairs(c *context, mt uint32) {
 	defer func() {
 		if r := recover(); r != nil {
