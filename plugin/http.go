@@ -38,6 +38,9 @@ type httpContext struct {
 
 	// ev holds the request's facts for its event and metrics.
 	ev eventState
+
+	// cluster holds the request while the rate limit service decides it.
+	cluster clusterState
 }
 
 // OnHttpRequestHeaders authenticates the request and either lets it continue,
@@ -76,14 +79,23 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 	if decision.Allow {
 		h.limit(&decision, &request)
 	}
+	if decision.Allow && h.clusterLimit(&decision, &request, headers, endOfStream) {
+		return types.ActionPause
+	}
+	return h.finish(&decision, &request, headers, endOfStream)
+}
+
+// finish scans an allowed request for injections, records the decision and
+// applies it: the request's edits, or the local reply.
+func (h *httpContext) finish(decision *filter.Decision, request *filter.Request, headers [][2]string, endOfStream bool) types.Action {
 	if decision.Allow {
-		h.scanInjection(&decision, &request, headers, endOfStream)
+		h.scanInjection(decision, request, headers, endOfStream)
 	}
-	h.record(&decision)
+	h.record(decision)
 	if !decision.Allow {
-		return h.reply(&decision)
+		return h.reply(decision)
 	}
-	return h.forward(&decision, headers)
+	return h.forward(decision, headers)
 }
 
 // forward applies the request edits of an allowed decision with as few

@@ -97,6 +97,9 @@ func newMetrics(cfg *config.Config) (m *metrics) {
 	for _, rule := range cfg.RateLimits.Rules {
 		m.ruleHits[rule.Name] = m.define(metricRateLimitHits + ".rule." + rule.Name)
 	}
+	for _, rule := range cfg.ClusterRateLimits.Rules {
+		m.ruleHits[rule.Name] = m.define(metricRateLimitHits + ".rule." + rule.Name)
+	}
 	if err := proxywasm.SetTickPeriodMilliSeconds(uint32(metricsTickPeriod / time.Millisecond)); err != nil {
 		proxywasm.LogWarnf("setting the tick period failed, metrics are sent every %d updates only: %v", flushEvery, err)
 	}

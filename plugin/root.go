@@ -33,6 +33,9 @@ type pluginContext struct {
 
 	// events sends security events to the log and the metrics.
 	events *eventSink
+
+	// cluster asks the rate limit service; nil without cluster-wide rules.
+	cluster *clusterLimits
 }
 
 // OnPluginStart parses and compiles the plugin configuration. A rejected
@@ -72,16 +75,19 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 	if p.jwks = newJWKSFetcher(p.engine); p.jwks != nil {
 		p.jwks.start()
 	}
+	p.cluster = newClusterLimits(cfg, p.events.metricsOrNil())
 	proxywasm.LogInfo("configuration loaded")
 	return types.OnPluginStartStatusOK
 }
 
 func (p *pluginContext) NewHttpContext(contextID uint32) types.HttpContext {
 	return &httpContext{engine: p.engine, limiter: p.limiter, inj: injectionState{config: p.injection},
-		jwks: jwksStream{fetcher: p.jwks, id: contextID}, ev: eventState{sink: p.events}}
+		jwks: jwksStream{fetcher: p.jwks, id: contextID}, ev: eventState{sink: p.events},
+		cluster: clusterState{limits: p.cluster}}
 }
 
-// OnTick refreshes the remote key sets and sends pending metrics.
+// OnTick refreshes the remote key sets, reports the cluster-wide hits and
+// sends pending metrics.
 func (p *pluginContext) OnTick() {
 	defer func() {
 		if v := recover(); v != nil {
@@ -91,5 +97,6 @@ func (p *pluginContext) OnTick() {
 	if p.jwks != nil {
 		p.jwks.tick()
 	}
+	p.cluster.tick()
 	p.events.metricsOrNil().flush()
 }

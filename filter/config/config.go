@@ -6,6 +6,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/bulwark-dev/bulwark/filter/apikey"
+	"github.com/bulwark-dev/bulwark/filter/clusterlimit"
 	"github.com/bulwark-dev/bulwark/filter/jwt"
 	"github.com/bulwark-dev/bulwark/filter/ratelimit"
 	"github.com/bulwark-dev/bulwark/filter/route"
@@ -91,6 +92,10 @@ type Config struct {
 	// RateLimits holds the local rate limit rules; it has none when the
 	// section is absent.
 	RateLimits ratelimit.Config
+
+	// ClusterRateLimits holds the cluster-wide rules counted by the rate
+	// limit service; it has none when the section is absent.
+	ClusterRateLimits clusterlimit.Config
 
 	// Injection holds the injection detection policies; nil when the
 	// section is absent, which disables detection.
@@ -178,7 +183,7 @@ func (p *parser) document(root gjson.Result) *Config {
 	}
 
 	members, _ := p.fields("", root,
-		"failure_policy", "identity_header", "path_normalization", "api_keys", "routes", "default_route", "rate_limits", "injection", "jwt", "events")
+		"failure_policy", "identity_header", "path_normalization", "api_keys", "routes", "default_route", "rate_limits", "cluster_rate_limits", "injection", "jwt", "events")
 
 	cfg := &Config{
 		IdentityHeader: DefaultIdentityHeader,
@@ -214,6 +219,7 @@ func (p *parser) document(root gjson.Result) *Config {
 	fallback := p.defaultRoute("default_route", members["default_route"])
 	cfg.Routes = route.NewTable(routes, fallback, cfg.PathNormalization.CaseSensitive)
 	cfg.RateLimits = p.rateLimits("rate_limits", members["rate_limits"], rateRouteNames(routes))
+	cfg.ClusterRateLimits = p.clusterRateLimits("cluster_rate_limits", members["cluster_rate_limits"], rateRouteNames(routes), cfg.RateLimits)
 	cfg.Injection = p.injection("injection", members["injection"], routes)
 	cfg.Events = p.events("events", members["events"])
 	cfg.JWT = p.jwtSection("jwt", members["jwt"], routes, fallback)

@@ -1,0 +1,171 @@
+package clusterlimit
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"github.com/bulwark-dev/bulwark/filter/ratelimit"
+)
+
+// breakerKey holds the circuit breaker that every worker shares.
+const breakerKey = KeyPrefix + "breaker"
+
+// breakerState is where the breaker is.
+type breakerState uint8
+
+const (
+	// closed lets callouts through and counts failures in a row.
+	closed breakerState = iota
+
+	// open skips callouts until the cool-down ends.
+	open
+
+	// probing lets one callout through after the cool-down; the others
+	// wait for its outcome, until the probe's deadline.
+	probing
+)
+
+// Transition is a change of the circuit breaker, reported once, by the
+// worker that made it.
+type Transition uint8
+
+const (
+	// NoTransition means the breaker did not change.
+	NoTransition Transition = iota
+
+	// Opened means failures in a row reached the threshold.
+	Opened
+
+	// Reopened means the probe after a cool-down failed.
+	Reopened
+
+	// Closed means a callout succeeded while the breaker was open or
+	// probing.
+	Closed
+)
+
+// String returns the transition's name for logs and metrics.
+func (t Transition) String() string {
+	switch t {
+	case Opened:
+		return "opened"
+	case Reopened:
+		return "reopened"
+	case Closed:
+		return "closed"
+	}
+	return "none"
+}
+
+// breaker is the shared state: [state][failures in a row, 4 bytes][until,
+// 8 bytes of Unix milliseconds: the end of the cool-down or of the probe].
+type breaker struct {
+	state    breakerState
+	failures uint32
+	until    int64
+}
+
+func decodeBreaker(b []byte) breaker {
+	if len(b) != 13 {
+		return breaker{}
+	}
+	return breaker{
+		state:    breakerState(b[0]),
+		failures: binary.BigEndian.Uint32(b[1:]),
+		until:    int64(binary.BigEndian.Uint64(b[5:])),
+	}
+}
+
+func (b breaker) encode() []byte {
+	out := make([]byte, 13)
+	out[0] = byte(b.state)
+	binary.BigEndian.PutUint32(out[1:], b.failures)
+	binary.BigEndian.PutUint64(out[5:], uint64(b.until))
+	return out
+}
+
+// admit reports whether a callout may be made now, and makes this worker
+// the prober when the cool-down is over. While it is false, requests follow
+// their rules' failure_mode; retry is when callouts may resume.
+func (l *Limiter) admit(now time.Time) (ok bool, retry time.Duration) {
+	value, _, err := l.store.Get(breakerKey)
+	if err != nil && !errors.Is(err, ratelimit.ErrNotFound) {
+		return true, 0
+	}
+	switch b := decodeBreaker(value); {
+	case b.state == closed:
+		return true, 0
+	case now.UnixMilli() < b.until:
+		return false, time.UnixMilli(b.until).Sub(now)
+	}
+
+	// The cool-down or an earlier probe's deadline is over: one worker
+	// takes the probe, with the callout timeout as its deadline.
+	won := false
+	_ = update(l.store, breakerKey, func(old []byte) ([]byte, bool) {
+		b := decodeBreaker(old)
+		if b.state == closed || now.UnixMilli() < b.until {
+			won = b.state == closed
+			return nil, false
+		}
+		b.state, b.until = probing, now.Add(l.cfg.Service.Timeout+time.Second).UnixMilli()
+		won = true
+		return b.encode(), true
+	})
+	if !won {
+		return false, l.cfg.Service.Timeout
+	}
+	return true, 0
+}
+
+// succeeded records a callout that got a verdict.
+func (l *Limiter) succeeded() Transition {
+	value, _, err := l.store.Get(breakerKey)
+	if err == nil && decodeBreaker(value) == (breaker{}) {
+		return NoTransition
+	}
+
+	t := NoTransition
+	_ = update(l.store, breakerKey, func(old []byte) ([]byte, bool) {
+		b := decodeBreaker(old)
+		t = NoTransition
+		if b == (breaker{}) {
+			return nil, false
+		}
+		if b.state != closed {
+			t = Closed
+		}
+		return breaker{}.encode(), true
+	})
+	return t
+}
+
+// failed records a callout that got no verdict, and opens the breaker at
+// the threshold or when the probe failed.
+func (l *Limiter) failed(now time.Time) Transition {
+	t := NoTransition
+	err := update(l.store, breakerKey, func(old []byte) ([]byte, bool) {
+		b := decodeBreaker(old)
+		t = NoTransition
+		switch b.state {
+		case closed:
+			b.failures++
+			if int(b.failures) >= l.cfg.Breaker.Failures {
+				b.state, b.until, t = open, now.Add(l.cfg.Breaker.CoolDown).UnixMilli(), Opened
+			}
+		case probing:
+			b.failures++
+			b.state, b.until, t = open, now.Add(l.cfg.Breaker.CoolDown).UnixMilli(), Reopened
+		case open:
+			// A callout that started before the breaker opened: the
+			// breaker already knows.
+			return nil, false
+		}
+		return b.encode(), true
+	})
+	if err != nil {
+		return NoTransition
+	}
+	return t
+}

@@ -1,0 +1,275 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/bulwark-dev/bulwark/filter"
+	"github.com/bulwark-dev/bulwark/filter/clusterlimit"
+	"github.com/bulwark-dev/bulwark/filter/config"
+)
+
+// metricBreaker counts the transitions of the circuit breaker in front of
+// the rate limit service, tagged by transition.
+const metricBreaker = "bulwark_cluster_rate_limit_breaker"
+
+// clusterLimits asks the rate limit service on behalf of one plugin on one
+// VM.
+type clusterLimits struct {
+	limiter *clusterlimit.Limiter
+	service clusterlimit.Service
+
+	// usesHeaders is set when a descriptor reads a request header, which
+	// is then read as it goes upstream.
+	usesHeaders bool
+
+	metrics     *metrics
+	transitions map[clusterlimit.Transition]*counter
+}
+
+// newClusterLimits returns nil when cfg has no cluster-wide rules. It
+// creates the Async rules' slots and, with Async rules, makes the tick come
+// at least every sync_interval.
+func newClusterLimits(cfg *config.Config, m *metrics) *clusterLimits {
+	crl := &cfg.ClusterRateLimits
+	if len(crl.Rules) == 0 {
+		return nil
+	}
+
+	var seed [8]byte
+	if _, err := rand.Read(seed[:]); err != nil {
+		proxywasm.LogWarnf("cluster rate limits: reading randomness failed, using the clock: %v", err)
+		binary.BigEndian.PutUint64(seed[:], uint64(time.Now().UnixNano()))
+	}
+	c := &clusterLimits{
+		limiter:     clusterlimit.New(crl, sharedDataStore{}, time.Now, binary.BigEndian.Uint64(seed[:])),
+		service:     crl.Service,
+		metrics:     m,
+		transitions: map[clusterlimit.Transition]*counter{},
+	}
+	for _, r := range crl.Rules {
+		for _, e := range r.Entries {
+			c.usesHeaders = c.usesHeaders || e.Source == clusterlimit.FromHeader
+		}
+	}
+	if m != nil {
+		for _, t := range []clusterlimit.Transition{clusterlimit.Opened, clusterlimit.Reopened, clusterlimit.Closed} {
+			c.transitions[t] = m.define(metricBreaker + ".transition." + t.String())
+		}
+	}
+
+	if err := c.limiter.Prepare(); err != nil {
+		proxywasm.LogWarnf("cluster rate limits: creating slots in shared data failed: %v", err)
+	}
+	if c.limiter.HasAsync() {
+		period := min(crl.SyncInterval, time.Second)
+		if err := proxywasm.SetTickPeriodMilliSeconds(uint32(period / time.Millisecond)); err != nil {
+			proxywasm.LogErrorf("cluster rate limits: setting the tick period failed; async hits are not reported: %v", err)
+		}
+	}
+	proxywasm.LogInfof("cluster rate limits loaded: rules=%d domain=%q cluster=%q max_shared_data_bytes=%d",
+		len(crl.Rules), crl.Domain, crl.Service.Cluster, c.limiter.MaxBytes())
+	return c
+}
+
+// clusterState is a request's progress through the cluster-wide rules.
+type clusterState struct {
+	limits *clusterLimits
+
+	// The request and its decision, kept while the request waits for the
+	// service's verdict.
+	pending  *clusterlimit.Pending
+	decision filter.Decision
+	request  filter.Request
+	headers  [][2]string
+	eos      bool
+}
+
+// clusterLimit applies the cluster-wide rules to an allowed request. It
+// returns true when the request waits for the service: the callout's
+// answer then finishes it.
+func (h *httpContext) clusterLimit(decision *filter.Decision, request *filter.Request, headers [][2]string, endOfStream bool) bool {
+	c := h.cluster.limits
+	if c == nil {
+		return false
+	}
+
+	req := clusterlimit.Request{
+		Route:     decision.Route,
+		Identity:  decision.KeyID,
+		Tier:      decision.Tier,
+		Method:    request.Method,
+		Headers:   request.Headers,
+		Path:      request.Path,
+		RequestID: request.RequestID,
+	}
+	if c.usesHeaders {
+		req.Headers = upstreamHeaders(request.Headers, decision)
+	}
+	if c.limiter.NeedsClientIP() {
+		source, err := proxywasm.GetProperty(sourceAddressPath)
+		if err != nil {
+			proxywasm.LogDebugf("reading source.address failed: %v", err)
+		}
+		req.SourceAddress = string(source)
+	}
+
+	result, pending := c.limiter.Check(&req)
+	if pending == nil {
+		h.applyCluster(decision, &result)
+		return false
+	}
+
+	calloutHeaders := [][2]string{
+		{":method", "POST"}, {":path", c.service.Path}, {":authority", c.service.Authority},
+		{"content-type", "application/json"},
+	}
+	timeout := uint32(c.service.Timeout / time.Millisecond)
+	_, err := proxywasm.DispatchHttpCall(c.service.Cluster, calloutHeaders, pending.Body, nil, timeout, h.clusterAnswer)
+	if err != nil {
+		// Envoy refuses a callout at once when the cluster does not exist.
+		proxywasm.LogDebugf("cluster rate limits: dispatching to cluster %q failed: %v", c.service.Cluster, err)
+		result = c.limiter.Resolve(pending, clusterlimit.Answer{})
+		h.applyCluster(decision, &result)
+		return false
+	}
+
+	h.cluster.pending = pending
+	h.cluster.decision, h.cluster.request = *decision, *request
+	h.cluster.headers, h.cluster.eos = headers, endOfStream
+	return true
+}
+
+// clusterAnswer receives the service's answer for a waiting request,
+// decides it and resumes or answers it.
+func (h *httpContext) clusterAnswer(numHeaders, bodySize, numTrailers int) {
+	defer func() {
+		if v := recover(); v != nil {
+			proxywasm.LogCriticalf("recovered panic while handling the rate limit service's answer: %v", v)
+			if h.fail(h.cluster.request.RequestID) == types.ActionContinue {
+				_ = proxywasm.ResumeHttpRequest()
+			}
+		}
+	}()
+
+	result := h.cluster.limits.limiter.Resolve(h.cluster.pending, calloutAnswer(bodySize))
+	h.cluster.pending = nil
+	decision := &h.cluster.decision
+	h.applyCluster(decision, &result)
+
+	action := h.finish(decision, &h.cluster.request, h.cluster.headers, h.cluster.eos)
+	if action == types.ActionContinue {
+		if err := proxywasm.ResumeHttpRequest(); err != nil {
+			proxywasm.LogErrorf("cluster rate limits: resuming the request failed: %v", err)
+		}
+	}
+}
+
+// applyCluster logs the result's failures and breaker change, and turns
+// the decision into the 429 reply when a rule denied the request.
+func (h *httpContext) applyCluster(decision *filter.Decision, result *clusterlimit.Result) {
+	h.cluster.limits.report(result)
+	if result.Allow {
+		if len(result.ResponseHeaders) > 0 {
+			h.rateHeaders = result.ResponseHeaders
+		}
+		return
+	}
+
+	h.ev.rule = result.Rule
+	*decision = filter.Decision{
+		Status:       result.Status,
+		Code:         result.Code,
+		Body:         result.Body,
+		ReplyHeaders: result.ReplyHeaders,
+		Route:        decision.Route,
+		KeyID:        decision.KeyID,
+		Tier:         decision.Tier,
+		Reason:       reasonRateLimited,
+	}
+}
+
+// report logs a result's service failure and breaker transition, and
+// counts the transition. Transitions are reported by the one worker that
+// made them, so each appears once whatever the traffic.
+func (c *clusterLimits) report(result *clusterlimit.Result) {
+	if result.Err != nil {
+		proxywasm.LogDebugf("cluster rate limits: %v; failure_mode applied for rules %q", result.Err, result.FailureMode)
+	}
+	switch result.Transition {
+	case clusterlimit.Opened:
+		proxywasm.LogWarnf("cluster rate limits: circuit breaker opened after %d failed callouts in a row, last: %v; rules follow their failure_mode for %s",
+			c.limiter.Breaker().Failures, result.Err, c.limiter.Breaker().CoolDown)
+	case clusterlimit.Reopened:
+		proxywasm.LogWarnf("cluster rate limits: circuit breaker probe failed: %v; open again for %s", result.Err, c.limiter.Breaker().CoolDown)
+	case clusterlimit.Closed:
+		proxywasm.LogInfo("cluster rate limits: circuit breaker closed: the rate limit service answers again")
+	default:
+		return
+	}
+	if counter := c.transitions[result.Transition]; counter != nil {
+		c.metrics.add(counter)
+	}
+}
+
+// tick reports the Async rules' hits when this VM holds the lease.
+func (c *clusterLimits) tick() {
+	if c == nil || !c.limiter.HasAsync() {
+		return
+	}
+	for _, r := range c.limiter.Reports() {
+		report := r
+		calloutHeaders := [][2]string{
+			{":method", "POST"}, {":path", c.service.Path}, {":authority", c.service.Authority},
+			{"content-type", "application/json"},
+		}
+		timeout := uint32(c.service.Timeout / time.Millisecond)
+		_, err := proxywasm.DispatchHttpCall(c.service.Cluster, calloutHeaders, report.Body, nil, timeout,
+			func(numHeaders, bodySize, numTrailers int) {
+				result := c.limiter.Reported(&report, calloutAnswer(bodySize))
+				c.report(&result)
+			})
+		if err != nil {
+			result := c.limiter.Reported(&report, clusterlimit.Answer{})
+			c.report(&result)
+		}
+	}
+}
+
+// calloutAnswer reads the answer of the callout whose response is being
+// delivered.
+func calloutAnswer(bodySize int) clusterlimit.Answer {
+	answer := clusterlimit.Answer{}
+	if headers, err := proxywasm.GetHttpCallResponseHeaders(); err == nil {
+		for _, header := range headers {
+			if header[0] == ":status" {
+				answer.Status, _ = strconv.Atoi(header[1])
+			}
+		}
+	}
+	if bodySize > 0 {
+		answer.Body, _ = proxywasm.GetHttpCallResponseBody(0, bodySize)
+	}
+	return answer
+}
+
+// upstreamHeaders returns the request headers as they go upstream: without
+// the headers the decision removes, with those it sets.
+func upstreamHeaders(headers [][2]string, decision *filter.Decision) [][2]string {
+	if len(decision.RemoveHeaders) == 0 && len(decision.SetHeaders) == 0 {
+		return headers
+	}
+	out := make([][2]string, 0, len(headers)+len(decision.SetHeaders))
+	for _, header := range headers {
+		if !slices.Contains(decision.RemoveHeaders, header[0]) {
+			out = append(out, header)
+		}
+	}
+	return append(out, decision.SetHeaders...)
+}
