@@ -1,0 +1,137 @@
+package rlservice
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// Service is an envoyproxy/ratelimit process serving one limits file, with
+// its HTTP, gRPC and debug listeners on loopback ports.
+type Service struct {
+	tb        testing.TB
+	httpPort  int
+	grpcPort  int
+	debugPort int
+	proc      *process
+}
+
+// StartService writes limitsYAML into a runtime directory under
+// tb.TempDir(), starts the service against r on free ports of 127.0.0.1 and
+// waits until GET /healthcheck returns 200. Each entry of settings is a
+// KEY=VALUE environment variable of the service (src/settings/settings.go)
+// that overrides the defaults of serviceEnv. It fails tb when the service
+// does not become healthy, and stops the service when tb ends.
+//
+// The service exits at start when Redis does not answer PING or the limits
+// file is invalid, so StartService needs r running.
+func StartService(tb testing.TB, r *Redis, limitsYAML string, settings ...string) *Service {
+	tb.Helper()
+	tools, err := Ensure()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ports, err := freePorts(3)
+	if err != nil {
+		tb.Fatal(err)
+	}
+
+	dir := tb.TempDir()
+	runtimeRoot := filepath.Join(dir, "runtime")
+	configDir := filepath.Join(runtimeRoot, "ratelimit", "config")
+	if err := os.MkdirAll(configDir, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(configDir, "limits.yaml"), []byte(limitsYAML), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+
+	s := &Service{tb: tb, httpPort: ports[0], grpcPort: ports[1], debugPort: ports[2]}
+	env := append(s.serviceEnv(r, runtimeRoot), settings...)
+	s.proc = newProcess(tb, dir, "ratelimit", tools.Service, nil, env)
+	s.Start()
+	return s
+}
+
+// serviceEnv returns the service's settings: every listener on 127.0.0.1,
+// statsd off, Redis over TCP with a 1 s dial and I/O timeout, and the
+// limits file read from runtimeRoot/ratelimit/config/. The process gets no
+// other environment variable, so a PORT or REDIS_URL of the caller's
+// environment cannot leak into it.
+func (s *Service) serviceEnv(r *Redis, runtimeRoot string) []string {
+	return []string{
+		"HOST=127.0.0.1",
+		"PORT=" + strconv.Itoa(s.httpPort),
+		"GRPC_HOST=127.0.0.1",
+		"GRPC_PORT=" + strconv.Itoa(s.grpcPort),
+		"DEBUG_HOST=127.0.0.1",
+		"DEBUG_PORT=" + strconv.Itoa(s.debugPort),
+		"USE_STATSD=false",
+		"LOG_LEVEL=warn",
+		"REDIS_SOCKET_TYPE=tcp",
+		"REDIS_TYPE=SINGLE",
+		"REDIS_URL=" + r.Addr(),
+		"REDIS_TIMEOUT=1s",
+		"LOCAL_CACHE_SIZE_IN_BYTES=0",
+		"RUNTIME_ROOT=" + runtimeRoot,
+		"RUNTIME_SUBDIRECTORY=ratelimit",
+		"RUNTIME_WATCH_ROOT=false",
+		"RUNTIME_IGNOREDOTFILES=true",
+	}
+}
+
+// URL returns the base URL of the HTTP listener, like http://127.0.0.1:PORT.
+// The JSON API is at URL()+"/json".
+func (s *Service) URL() string {
+	return "http://" + loopback(s.httpPort)
+}
+
+// GRPCAddr returns the host:port of the gRPC listener.
+func (s *Service) GRPCAddr() string {
+	return loopback(s.grpcPort)
+}
+
+// Start starts the service again on the same ports after Stop and waits
+// until it is healthy. Counters live in Redis, so they survive a restart.
+func (s *Service) Start() {
+	s.tb.Helper()
+	if err := s.proc.start(); err != nil {
+		s.tb.Fatal(err)
+	}
+	if err := s.proc.waitReady(s.healthy); err != nil {
+		s.tb.Fatal(err)
+	}
+}
+
+// Stop kills the service with SIGKILL and waits for it to exit, so its
+// ports refuse connections at once.
+func (s *Service) Stop() {
+	s.proc.stop()
+}
+
+// Log returns what the service has written to stdout and stderr so far.
+func (s *Service) Log() string {
+	return s.proc.log()
+}
+
+var healthClient = &http.Client{Timeout: time.Second}
+
+// healthy returns nil when GET /healthcheck returns 200.
+func (s *Service) healthy() error {
+	resp, err := healthClient.Get(s.URL() + "/healthcheck")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%w: /healthcheck returned %d", errNotReady, resp.StatusCode)
+	}
+	return nil
+}
