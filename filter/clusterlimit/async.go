@@ -85,7 +85,9 @@ type Report struct {
 // twice. Call it on every tick.
 func (l *Limiter) Reports() []Report {
 	now := l.now()
-	if !l.hasAsync || now.Sub(l.lastReport) < l.cfg.SyncInterval || !l.takeLease(now) {
+	// A tick that comes a little early still reports, so that timer jitter
+	// never stretches the interval to two tick periods.
+	if !l.hasAsync || now.Sub(l.lastReport) < l.cfg.SyncInterval*9/10 || !l.takeLease(now) {
 		return nil
 	}
 	if ok, _ := l.admit(now); !ok {
