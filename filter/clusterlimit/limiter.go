@@ -164,7 +164,7 @@ func (l *Limiter) Check(req *Request) (Result, *Pending) {
 			return Result{Allow: true}, nil
 		}
 		if open, retry := l.breakerOpen(now); open {
-			return l.failureMode(async, nil, req.RequestID, retry, nil), nil
+			return l.failureMode(async, async, req.RequestID, retry, nil), nil
 		}
 		return l.charge(async, Result{Allow: true}), nil
 	}

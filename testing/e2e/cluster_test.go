@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,9 +50,11 @@ func clusterConfig(mode, failureMode, extra string) string {
 }
 
 // startProxy starts one "proxy": a host of two workers whose ratelimit
-// cluster is the service.
-func startProxy(t *testing.T, pluginConfig, serviceURL string) (*host.Host, *host.ManualClock) {
+// cluster is the service. Tests record a transcript to count callouts;
+// benchmarks do not, since recording costs time.
+func startProxy(t testing.TB, pluginConfig, serviceURL string) (*host.Host, *host.ManualClock) {
 	t.Helper()
+	_, benchmark := t.(*testing.B)
 	clock := host.NewManualClock(testNow)
 	h, err := host.New(context.Background(), moduleBytes(t), host.Options{
 		Workers:          2,
@@ -59,7 +62,7 @@ func startProxy(t *testing.T, pluginConfig, serviceURL string) (*host.Host, *hos
 		Clock:            clock,
 		CompilationCache: compilationCache,
 		Clusters:         map[string]string{"ratelimit": serviceURL},
-		Transcript:       true,
+		Transcript:       !benchmark,
 	})
 	require.NoError(t, err)
 	closeAtEnd(t, h)
@@ -101,13 +104,19 @@ func callouts(h *host.Host) int {
 // sameHour runs f until the service's hourly window did not change while it
 // ran, at most twice, so that a run across an hour boundary cannot fail.
 func sameHour(t *testing.T, f func(t *testing.T) bool) {
+	sameWindow(t, time.Hour, f)
+}
+
+// sameWindow runs f until the service's fixed window of length unit did
+// not change while it ran, at most twice.
+func sameWindow(t *testing.T, unit time.Duration, f func(t *testing.T) bool) {
 	for range 2 {
-		start := time.Now().UTC().Truncate(time.Hour)
+		start := time.Now().UTC().Truncate(unit)
 		done := f(t)
-		if done && time.Now().UTC().Truncate(time.Hour).Equal(start) {
+		if done && time.Now().UTC().Truncate(unit).Equal(start) {
 			return
 		}
-		t.Log("the service's hourly window changed during the run; running again")
+		t.Logf("the service's %s window changed during the run; running again", unit)
 	}
 }
 
@@ -315,4 +324,37 @@ func TestClusterSlowServiceTimesOut(t *testing.T) {
 	require.GreaterOrEqual(t, elapsed, 100*time.Millisecond)
 	require.Less(t, elapsed, 2*time.Second, "the timeout bounds the wait")
 	require.Equal(t, 1, countLogs(h, "rate limit service: timed out"), "the debug log names the timeout")
+}
+
+func TestClusterExampleMatchesItsLimitsFile(t *testing.T) {
+	pluginConfig, err := os.ReadFile("../../examples/cluster-rate-limits.json")
+	require.NoError(t, err)
+	limits, err := os.ReadFile("../../examples/cluster-rate-limits.yaml")
+	require.NoError(t, err)
+
+	redis := rlservice.StartRedis(t)
+	svc := rlservice.StartService(t, redis, string(limits))
+	h, _ := startProxy(t, string(pluginConfig), svc.URL())
+
+	// The login-per-ip rule sends [route=login, client_ip=…], which the
+	// limits file caps at 5 a minute per client.
+	sameWindow(t, time.Minute, func(t *testing.T) bool {
+		var b [2]byte
+		_, _ = rand.Read(b[:])
+		client := fmt.Sprintf("198.18.%d.%d", b[0], b[1])
+		statuses := make([]int, 0, 6)
+		for i := range 6 {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			result, err := h.Do(ctx, &host.Request{Worker: i % 2, Method: "POST", Path: "/v1/login",
+				SourceAddress: client + ":1234"}, nil)
+			cancel()
+			require.NoError(t, err)
+			statuses = append(statuses, result.Response.Status)
+			if i == 0 {
+				require.Equal(t, `"login-per-ip";q=5;w=60`, result.Response.Header("ratelimit-policy"))
+			}
+		}
+		require.Equal(t, []int{200, 200, 200, 200, 200, 429}, statuses)
+		return true
+	})
 }
