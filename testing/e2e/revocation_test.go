@@ -3,6 +3,7 @@ package e2e
 import (
 	"crypto/rsa"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,6 +57,16 @@ func TestRevocationListThroughLiveServer(t *testing.T) {
 		status, _ = getOn(t, h, worker, revocableToken(t, key, "fresh-1"))
 		assert.Equal(t, 200, status, "worker %d", worker)
 	}
+
+	denied := 0
+	for _, entry := range h.Logs() {
+		if strings.Contains(entry.Message, "denied status=401 code=revoked") && strings.Contains(entry.Message, "stolen-1") {
+			denied++
+			assert.Contains(t, entry.Message, `provider="idp" kid="key-a" jti="stolen-1"`)
+			assert.NotContains(t, entry.Message, stolen)
+		}
+	}
+	assert.Positive(t, denied, "the denial is logged at debug level")
 
 	// The server fails, then serves a list over max_entries: the last good
 	// list stays in use.
