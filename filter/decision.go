@@ -71,6 +71,11 @@ type Decision struct {
 	// is "" when no token was verified.
 	TokenID string
 
+	// TokenProvider, TokenKID and TokenJTI name a rejected JWT in the debug
+	// log: its provider, kid and jti as the token states them, unverified.
+	// They are "" for other decisions.
+	TokenProvider, TokenKID, TokenJTI string
+
 	// Reason is a short detail for the debug log, one of the Reason*
 	// constants. Unlike Code, it distinguishes an unknown, disabled, expired
 	// and not yet valid key, so it must never reach the client.

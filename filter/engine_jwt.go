@@ -82,11 +82,29 @@ func (e *Engine) checkJWTRoute(req *Request, r *route.Route, t target) Decision 
 		keyRoute.Scopes = nil
 		base := e.checkAPIKey(req, &keyRoute, t)
 		if !base.Allow {
-			return base
+			return withBearerChallenge(base)
 		}
 		return e.allowToken(req, r, ex, t, base, false)
 	}
 	return e.allowToken(req, r, ex, t, e.allowPublic(req, r, t), true)
+}
+
+// bearerChallengeHeader is the challenge of a 401 that a bearer token could
+// answer, without an error code.
+var bearerChallengeHeader = [2]string{"www-authenticate", `Bearer realm="bulwark"`}
+
+// withBearerChallenge adds the Bearer challenge to the 401 of a failed API
+// key on a both route, because the route needs a token too and RFC 6750 §3
+// requires the challenge on every 401 of a resource that needs one. The
+// token is not verified then, so that a client without a valid key learns
+// nothing about its token; the challenge has no error code.
+func withBearerChallenge(d Decision) Decision {
+	if d.Status != 401 {
+		return d
+	}
+	headers := make([][2]string, 0, len(d.ReplyHeaders)+1)
+	d.ReplyHeaders = append(append(headers, d.ReplyHeaders...), bearerChallengeHeader)
+	return d
 }
 
 // checkEitherKey authenticates a request without a token on an either
@@ -160,12 +178,15 @@ func (e *Engine) allowToken(req *Request, r *route.Route, ex apikey.Extraction, 
 		}
 		d := tokenReplies[failure.Code].decision(req.RequestID, r.Name, "jwt_"+failure.Reason)
 		d.TokenID = jwt.Fingerprint(ex.Credential)
+		info := e.tokens.InspectUnverified(ex.Credential)
+		d.TokenProvider, d.TokenKID, d.TokenJTI = info.Provider, info.KID, info.JTI
 		return d
 	}
 
 	if missing := res.MissingScopes(r.Scopes); len(missing) > 0 {
 		d := insufficientTokenScope(r.Scopes, missing).decision(req.RequestID, r.Name, ReasonMissingScope)
 		d.KeyID, d.TokenID = res.Identity, tokenID(res, ex.Credential)
+		d.TokenProvider, d.TokenJTI = res.Provider.Name, printableJTI(res.JTI)
 		return d
 	}
 
@@ -255,6 +276,14 @@ func forwardedHeaders(headers [][2]string, d Decision) [][2]string {
 		}
 	}
 	return append(out, d.SetHeaders...)
+}
+
+// printableJTI returns jti when tokenID would use it, and "" otherwise.
+func printableJTI(jti string) string {
+	if len(jti) <= 128 && isVisibleASCII(jti) {
+		return jti
+	}
+	return ""
 }
 
 func tokenID(res *jwt.Result, token string) string {

@@ -151,11 +151,11 @@ func TestCheckJWTRouteModes(t *testing.T) {
 		{"either key and expired token", get("/either/a", key, header("authorization", "Bearer "+expired)), 401, jwt.CodeExpired, []string{expiredChallenge}, ""},
 		{"either two tokens", get("/either/a", bearer, header("cookie", "token="+other)), 401, jwt.CodeMultipleTokens, nil, ""},
 
-		{"both no credential", get("/both/a"), 401, CodeMissingCredential, []string{apiKeyChallenge}, ""},
+		{"both no credential", get("/both/a"), 401, CodeMissingCredential, []string{apiKeyChallenge, bearerChallenge}, ""},
 		{"both only key", get("/both/a", key), 401, jwt.CodeMissingToken, []string{bearerChallenge}, ""},
-		{"both only token", get("/both/a", bearer), 401, CodeMissingCredential, []string{apiKeyChallenge}, ""},
+		{"both only token", get("/both/a", bearer), 401, CodeMissingCredential, []string{apiKeyChallenge, bearerChallenge}, ""},
 		{"both valid", get("/both/a", key, bearer), 0, "", nil, "demo"},
-		{"both unknown key", get("/both/a", header("x-api-key", unusedKey), bearer), 401, CodeInvalidCredential, []string{apiKeyChallenge}, ""},
+		{"both unknown key", get("/both/a", header("x-api-key", unusedKey), bearer), 401, CodeInvalidCredential, []string{apiKeyChallenge, bearerChallenge}, ""},
 		{"both expired token", get("/both/a", key, header("authorization", "Bearer "+expired)), 401, jwt.CodeExpired, []string{expiredChallenge}, ""},
 		{"both two tokens", get("/both/a?access_token="+other, key, bearer), 401, jwt.CodeMultipleTokens, nil, ""},
 	}
@@ -356,4 +356,32 @@ func TestCheckJWTKeepsTokenWhenConfigured(t *testing.T) {
 	up := upstreamHeaders(req, d)
 	require.Equal(t, []string{"Bearer " + token}, headerValues(up, "authorization"), "the API key is stripped, the token kept")
 	require.Empty(t, d.NewPath)
+}
+
+func TestCheckJWTDenialNamesToken(t *testing.T) {
+	engine := newTestEngine(t, jwtTestConfig(""))
+	claims := corpClaims("read")
+	claims["exp"] = testNow.Add(-time.Hour).Unix()
+	expired := mintHS256(t, corpSecret, claims)
+
+	d := engine.Check(get("/jwt/a", header("authorization", "Bearer "+expired)))
+	require.Equal(t, jwt.CodeExpired, d.Code)
+	assert.Equal(t, "corp", d.TokenProvider)
+	assert.Equal(t, "jti-1", d.TokenJTI)
+	assert.Empty(t, d.TokenKID, "the token has no kid")
+	assert.Equal(t, jwt.Fingerprint(expired), d.TokenID, "a rejected token keeps its fingerprint as id")
+
+	d = engine.Check(get("/jwt/a", header("authorization", "Bearer "+mintHS256(t, corpSecret, corpClaims("read")))))
+	require.True(t, d.Allow)
+	assert.Empty(t, d.TokenProvider, "an allowed request carries no denial details")
+
+	d = engine.Check(get("/jwt/a", header("authorization", "Bearer not.a.token")))
+	require.Equal(t, jwt.CodeMalformed, d.Code)
+	assert.Empty(t, d.TokenProvider)
+	assert.Empty(t, d.TokenJTI)
+
+	d = engine.Check(get("/jwt/a", header("authorization", "Bearer "+mintHS256(t, corpSecret, corpClaims("write")))))
+	require.Equal(t, 403, d.Status)
+	assert.Equal(t, "corp", d.TokenProvider)
+	assert.Equal(t, "jti-1", d.TokenJTI)
 }

@@ -146,8 +146,15 @@ func countNames(headers [][2]string, name string) int {
 
 // reply ends the request with the decision's local reply.
 func (h *httpContext) reply(decision *filter.Decision) types.Action {
-	proxywasm.LogDebugf("denied status=%d code=%s reason=%s route=%q key_id=%q",
-		decision.Status, decision.Code, decision.Reason, decision.Route, decision.KeyID)
+	if decision.TokenID != "" {
+		// The token's own values, unverified and never the token itself.
+		proxywasm.LogDebugf("denied status=%d code=%s reason=%s route=%q key_id=%q provider=%q kid=%q jti=%q token_id=%s",
+			decision.Status, decision.Code, decision.Reason, decision.Route, decision.KeyID,
+			decision.TokenProvider, decision.TokenKID, decision.TokenJTI, decision.TokenID)
+	} else {
+		proxywasm.LogDebugf("denied status=%d code=%s reason=%s route=%q key_id=%q",
+			decision.Status, decision.Code, decision.Reason, decision.Route, decision.KeyID)
+	}
 
 	err := proxywasm.SendHttpResponse(uint32(decision.Status), decision.ReplyHeaders, decision.Body, -1)
 	if err != nil {

@@ -43,11 +43,12 @@ func (jwksStore) Set(key string, value []byte, cas uint32) error {
 	return err
 }
 
-// jwksFetcher fetches the remote key sets of one plugin on one VM and holds
-// the requests that arrive before the first key set.
+// jwksFetcher fetches the remote key sets and revocation lists of one
+// plugin on one VM, and holds the requests that arrive before the first key
+// set.
 type jwksFetcher struct {
 	verifier *jwt.Verifier
-	syncs    []*jwt.RemoteSync
+	syncs    []jwt.Fetcher
 	started  time.Time
 
 	// waiting holds the paused requests by context id.
@@ -57,7 +58,7 @@ type jwksFetcher struct {
 	// refetch marks the providers whose keys lacked a token's kid. The
 	// next tick refetches them: a callout made by a stream is dropped by
 	// the SDK when the stream ends first, as a 401 always does.
-	refetch map[*jwt.RemoteSync]bool
+	refetch map[jwt.Fetcher]bool
 }
 
 // jwksStream is the state of one request for the fetcher.
@@ -68,8 +69,8 @@ type jwksStream struct {
 	endOfStream bool
 }
 
-// newJWKSFetcher returns the fetcher of engine's remote providers, or nil
-// when there is none.
+// newJWKSFetcher returns the fetcher of engine's remote key sets and
+// revocation lists, or nil when there is none.
 func newJWKSFetcher(engine *filter.Engine) *jwksFetcher {
 	verifier := engine.Tokens()
 	if verifier == nil {
@@ -79,11 +80,14 @@ func newJWKSFetcher(engine *filter.Engine) *jwksFetcher {
 		verifier: verifier,
 		waiting:  map[uint32]time.Time{},
 		streams:  map[uint32]*httpContext{},
-		refetch:  map[*jwt.RemoteSync]bool{},
+		refetch:  map[jwt.Fetcher]bool{},
 	}
 	for _, p := range verifier.Providers() {
 		if p.Remote != nil {
 			f.syncs = append(f.syncs, jwt.NewRemoteSync(verifier, p, jwksStore{}, jwksSharedPrefix))
+		}
+		if p.Revocation != nil {
+			f.syncs = append(f.syncs, jwt.NewRevocationSync(verifier, p, jwksStore{}, jwksSharedPrefix))
 		}
 	}
 	if len(f.syncs) == 0 {
@@ -125,17 +129,17 @@ func (f *jwksFetcher) poll() {
 	}
 }
 
-// sync takes over a newer shared key set of s.
-func (f *jwksFetcher) sync(s *jwt.RemoteSync) bool {
+// sync takes over a newer shared document of s.
+func (f *jwksFetcher) sync(s jwt.Fetcher) bool {
 	changed, err := s.Sync()
 	if err != nil {
-		proxywasm.LogWarnf("jwt: provider %q: reading the shared key set failed: %v", s.Provider().Name, err)
+		proxywasm.LogWarnf("jwt: provider %q: reading the shared %s failed: %v", s.Provider().Name, s.Document(), err)
 	}
 	return changed
 }
 
-// acquire fetches s's key set when this VM takes the lease.
-func (f *jwksFetcher) acquire(s *jwt.RemoteSync, trigger jwt.Trigger) {
+// acquire fetches s's document when this VM takes the lease.
+func (f *jwksFetcher) acquire(s jwt.Fetcher, trigger jwt.Trigger) {
 	leased, err := s.Acquire(time.Now(), trigger)
 	if err != nil {
 		proxywasm.LogWarnf("jwt: provider %q: taking the fetch lease failed: %v", s.Provider().Name, err)
@@ -145,26 +149,26 @@ func (f *jwksFetcher) acquire(s *jwt.RemoteSync, trigger jwt.Trigger) {
 	}
 }
 
-// fetch sends the callout of s's key set.
-func (f *jwksFetcher) fetch(s *jwt.RemoteSync) {
-	remote := s.Provider().Remote
+// fetch sends the next callout of s.
+func (f *jwksFetcher) fetch(s jwt.Fetcher) {
+	req := s.Request()
 	headers := [][2]string{
-		{":method", "GET"}, {":path", remote.Path}, {":authority", remote.Authority}, {"accept", "application/json"},
+		{":method", "GET"}, {":path", req.Path}, {":authority", req.Authority}, {"accept", "application/json"},
 	}
-	timeout := uint32(remote.FetchTimeout / time.Millisecond)
-	_, err := proxywasm.DispatchHttpCall(remote.Cluster, headers, nil, nil, timeout, func(numHeaders, bodySize, _ int) {
-		status, body := f.response(numHeaders, bodySize)
+	timeout := uint32(req.Timeout / time.Millisecond)
+	_, err := proxywasm.DispatchHttpCall(req.Cluster, headers, nil, nil, timeout, func(numHeaders, bodySize, _ int) {
+		status, body := f.response(numHeaders, bodySize, req.MaxBytes)
 		f.complete(s, status, body)
 	})
 	if err != nil {
-		proxywasm.LogDebugf("jwt: provider %q: dispatching to cluster %q failed: %v", s.Provider().Name, remote.Cluster, err)
+		proxywasm.LogDebugf("jwt: provider %q: dispatching to cluster %q failed: %v", s.Provider().Name, req.Cluster, err)
 		f.complete(s, 0, nil)
 	}
 }
 
 // response reads the callout's response: status 0 when it failed before a
-// response, and no body when it is larger than a key set may be.
-func (f *jwksFetcher) response(numHeaders, bodySize int) (int, []byte) {
+// response, and no body when it is larger than maxBytes.
+func (f *jwksFetcher) response(numHeaders, bodySize, maxBytes int) (int, []byte) {
 	if numHeaders == 0 {
 		return 0, nil
 	}
@@ -178,7 +182,7 @@ func (f *jwksFetcher) response(numHeaders, bodySize int) (int, []byte) {
 			status, _ = strconv.Atoi(h[1])
 		}
 	}
-	if bodySize == 0 || bodySize > jwt.MaxJWKSBytes {
+	if bodySize == 0 || bodySize > maxBytes {
 		return status, nil
 	}
 	body, err := proxywasm.GetHttpCallResponseBody(0, bodySize)
@@ -188,22 +192,26 @@ func (f *jwksFetcher) response(numHeaders, bodySize int) (int, []byte) {
 	return status, body
 }
 
-// complete records a fetch, logs it, and resumes the waiting requests when
-// the keys changed. A failure is a warning once per streak; the key set
+// complete records a callout, logs it, and resumes the waiting requests
+// when the keys changed. A failure is a warning once per streak; documents
 // and tokens never reach the log.
-func (f *jwksFetcher) complete(s *jwt.RemoteSync, status int, body []byte) {
+func (f *jwksFetcher) complete(s jwt.Fetcher, status int, body []byte) {
 	res := s.Complete(time.Now(), status, body)
-	name := s.Provider().Name
+	if res.Next {
+		f.fetch(s)
+		return
+	}
+	name, document := s.Provider().Name, s.Document()
 	switch {
 	case res.Err != nil && res.Warn:
-		proxywasm.LogWarnf("jwt: provider %q: fetching the JWKS failed; keeping the last good key set (version %d) and retrying in %s: %v",
-			name, f.verifier.RemoteVersion(s.Provider()), s.Provider().Remote.RetryInterval(), res.Err)
+		proxywasm.LogWarnf("jwt: provider %q: fetching the %s failed; keeping the last good one and retrying in %s: %v",
+			name, document, jwt.FailureRetryInterval, res.Err)
 	case res.Err != nil:
-		proxywasm.LogDebugf("jwt: provider %q: fetching the JWKS failed again: %v", name, res.Err)
+		proxywasm.LogDebugf("jwt: provider %q: fetching the %s failed again: %v", name, document, res.Err)
 	case res.Recovered:
-		proxywasm.LogInfof("jwt: provider %q: fetching the JWKS works again: version=%d keys=%d", name, res.Version, res.Keys)
+		proxywasm.LogInfof("jwt: provider %q: fetching the %s works again: version=%d items=%d", name, document, res.Version, res.Items)
 	case res.Changed:
-		proxywasm.LogInfof("jwt: provider %q: new JWKS: version=%d keys=%d", name, res.Version, res.Keys)
+		proxywasm.LogInfof("jwt: provider %q: new %s: version=%d items=%d", name, document, res.Version, res.Items)
 	}
 	if res.Changed {
 		f.wake(time.Now(), false)

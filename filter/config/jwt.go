@@ -117,7 +117,7 @@ func (p *parser) jwtProviders(path string, v gjson.Result) []*jwt.Provider {
 func (p *parser) jwtProvider(path string, v gjson.Result) (*jwt.Provider, bool) {
 	members, ok := p.fields(path, v, "name", "issuer", "audiences", "algorithms", "jwks", "public_keys", "hmac_secrets",
 		"clock_skew_seconds", "max_token_bytes", "require_expiration", "required_claims", "identity_claim",
-		"scope_claim", "claim_headers", "revoked_jti", "remote_jwks")
+		"scope_claim", "claim_headers", "revoked_jti", "remote_jwks", "revocation_list")
 	if !ok {
 		return nil, false
 	}
@@ -137,7 +137,8 @@ func (p *parser) jwtProvider(path string, v gjson.Result) (*jwt.Provider, bool) 
 	pr.Audiences = p.requiredStrings(path, members, "audiences")
 	pr.Algorithms = p.jwtAlgorithms(child(path, "algorithms"), members)
 	pr.Keys = p.jwtKeys(path, members)
-	pr.Remote = p.remoteJWKS(path, members, pr.Algorithms)
+	pr.Remote = p.remoteJWKS(path, members, pr.Issuer, pr.Algorithms)
+	pr.Revocation = p.revocationList(path, members)
 
 	if m, ok := members["clock_skew_seconds"]; ok {
 		n, _ := p.integer(child(path, "clock_skew_seconds"), m, 0, MaxClockSkewSeconds)

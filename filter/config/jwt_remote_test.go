@@ -43,3 +43,45 @@ func TestRemoteJWKSFields(t *testing.T) {
 		WaitForFirstFetch: 0,
 	}, cfg.JWT.Providers[0].Remote)
 }
+
+func TestRemoteJWKSDiscovery(t *testing.T) {
+	cfg, err := Parse([]byte(`{"default_route": {"auth": "jwt"}, "jwt": {"providers": [{"name": "idp",
+		"issuer": "https://idp.test/tenants/7/", "audiences": ["api"], "algorithms": ["ES256"],
+		"remote_jwks": {"cluster": "idp", "discovery": true}}]}}`))
+	require.NoError(t, err)
+	require.Equal(t, &jwt.RemoteJWKS{
+		Cluster:           "idp",
+		DiscoveryPath:     "/tenants/7/.well-known/openid-configuration",
+		Authority:         "idp",
+		RefreshInterval:   10 * time.Minute,
+		FetchTimeout:      5 * time.Second,
+		WaitForFirstFetch: 5 * time.Second,
+	}, cfg.JWT.Providers[0].Remote)
+}
+
+func TestRevocationListFields(t *testing.T) {
+	provider := `{"name": "idp", "issuer": "https://idp.test", "audiences": ["api"], "algorithms": ["HS256"],
+		"hmac_secrets": [{"kid": "k", "secret": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}], "revocation_list": `
+	cases := []struct {
+		name string
+		list string
+		want *jwt.RevocationList
+	}{
+		{"defaults", `{"cluster": "idp", "path": "/revoked"}`, &jwt.RevocationList{
+			Cluster: "idp", Path: "/revoked", Authority: "idp",
+			RefreshInterval: time.Minute, FetchTimeout: 5 * time.Second, MaxEntries: 10_000,
+		}},
+		{"every field", `{"cluster": "c", "path": "/r?x=1", "authority": "idp.test", "refresh_interval": "10s",
+			"fetch_timeout": "1s", "max_entries": 5}`, &jwt.RevocationList{
+			Cluster: "c", Path: "/r?x=1", Authority: "idp.test",
+			RefreshInterval: 10 * time.Second, FetchTimeout: time.Second, MaxEntries: 5,
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Parse([]byte(`{"default_route": {"auth": "jwt"}, "jwt": {"providers": [` + provider + tc.list + `}]}}`))
+			require.NoError(t, err)
+			require.Equal(t, tc.want, cfg.JWT.Providers[0].Revocation)
+		})
+	}
+}

@@ -104,17 +104,36 @@ func NewHMACKey(kid string, secret []byte) (*Key, error) {
 // an RSA, EC (P-256, P-384) or Ed25519 key.
 func ParsePEM(kid string, data []byte) (*Key, error) {
 	block, rest := pem.Decode(data)
-	if block == nil || block.Type != "PUBLIC KEY" {
-		return nil, errors.New(`jwt: expected one PEM block of type "PUBLIC KEY"`)
+	if block == nil {
+		return nil, errors.New(`jwt: no PEM block found; expected "-----BEGIN PUBLIC KEY-----", a base64 body and "-----END PUBLIC KEY-----", with the line breaks written as \n in JSON`)
+	}
+	if block.Type != "PUBLIC KEY" {
+		return nil, errors.New(pemTypeAdvice(block.Type))
 	}
 	if strings.TrimSpace(string(rest)) != "" {
 		return nil, errors.New("jwt: unexpected data after the PEM block; give one key per entry")
 	}
 	public, err := x509.ParsePKIXPublicKey(block.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("jwt: parsing the public key failed: %w", err)
+		// The ASN.1 detail of err does not help an operator, so the
+		// message says what the block must contain and how to make it.
+		return nil, errors.New(`jwt: the "PUBLIC KEY" block does not contain a valid DER SubjectPublicKeyInfo (RFC 5280); export the key again with "openssl pkey -pubin -in key.pem -pubout" and paste the whole output`)
 	}
 	return newPublicKey(kid, "", public)
+}
+
+// pemTypeAdvice returns the error for a PEM block of the wrong type, with
+// the command that converts the usual mistakes.
+func pemTypeAdvice(blockType string) string {
+	switch {
+	case strings.Contains(blockType, "PRIVATE KEY"):
+		return fmt.Sprintf(`jwt: the PEM block has type %q; give the public key only, from "openssl pkey -in key.pem -pubout", and keep the private key out of the configuration`, blockType)
+	case blockType == "RSA PUBLIC KEY":
+		return `jwt: the PEM block has type "RSA PUBLIC KEY" (PKCS #1); convert it with "openssl rsa -RSAPublicKey_in -in key.pem -pubout" to a "PUBLIC KEY" block`
+	case blockType == "CERTIFICATE":
+		return `jwt: the PEM block has type "CERTIFICATE"; extract its key with "openssl x509 -in cert.pem -pubkey -noout"`
+	}
+	return fmt.Sprintf(`jwt: the PEM block has type %q; expected one block of type "PUBLIC KEY"`, blockType)
 }
 
 // ParseJWKS parses a JSON Web Key Set (RFC 7517 §5). Keys whose use is not

@@ -86,8 +86,36 @@ func TestParsePEM(t *testing.T) {
 
 	_, err = ParsePEM("r", append(block, block...))
 	assert.EqualError(t, err, "jwt: unexpected data after the PEM block; give one key per entry")
-	_, err = ParsePEM("r", []byte("-----BEGIN RSA PUBLIC KEY-----\nAA==\n-----END RSA PUBLIC KEY-----\n"))
-	assert.EqualError(t, err, `jwt: expected one PEM block of type "PUBLIC KEY"`)
+}
+
+func TestParsePEMErrorsSayWhatToDo(t *testing.T) {
+	blockOf := func(blockType string, body []byte) []byte {
+		return pem.EncodeToMemory(&pem.Block{Type: blockType, Bytes: body})
+	}
+	tests := []struct {
+		name string
+		pem  []byte
+		want string
+	}{
+		{"no block", []byte("MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA"),
+			`jwt: no PEM block found; expected "-----BEGIN PUBLIC KEY-----", a base64 body and "-----END PUBLIC KEY-----", with the line breaks written as \n in JSON`},
+		{"PKCS #1", blockOf("RSA PUBLIC KEY", []byte{0}),
+			`jwt: the PEM block has type "RSA PUBLIC KEY" (PKCS #1); convert it with "openssl rsa -RSAPublicKey_in -in key.pem -pubout" to a "PUBLIC KEY" block`},
+		{"private key", blockOf("EC PRIVATE KEY", []byte{0}),
+			`jwt: the PEM block has type "EC PRIVATE KEY"; give the public key only, from "openssl pkey -in key.pem -pubout", and keep the private key out of the configuration`},
+		{"certificate", blockOf("CERTIFICATE", []byte{0}),
+			`jwt: the PEM block has type "CERTIFICATE"; extract its key with "openssl x509 -in cert.pem -pubkey -noout"`},
+		{"other type", blockOf("SSH KEY", []byte{0}), `jwt: the PEM block has type "SSH KEY"; expected one block of type "PUBLIC KEY"`},
+		{"bad DER", blockOf("PUBLIC KEY", []byte{0x30, 0x03, 0x02, 0x01}),
+			`jwt: the "PUBLIC KEY" block does not contain a valid DER SubjectPublicKeyInfo (RFC 5280); export the key again with "openssl pkey -pubin -in key.pem -pubout" and paste the whole output`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParsePEM("k", tc.pem)
+			require.EqualError(t, err, tc.want)
+			assert.NotContains(t, err.Error(), "asn1", "the ASN.1 parser's detail does not help an operator")
+		})
+	}
 }
 
 func TestCacheServesUntilExpiry(t *testing.T) {

@@ -84,6 +84,10 @@ type Provider struct {
 
 	// RevokedIDs is the jti deny-list.
 	RevokedIDs map[string]struct{}
+
+	// Revocation, when set, fetches more revoked jti values over HTTP; the
+	// plugin hands them to Verifier.SetRevokedIDs.
+	Revocation *RevocationList
 }
 
 // ClaimHeader copies one claim to one request header.

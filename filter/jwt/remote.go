@@ -40,8 +40,14 @@ type RemoteJWKS struct {
 	// Cluster is the upstream cluster of the callout.
 	Cluster string
 
-	// Path is the request path, starting with '/'.
+	// Path is the request path of the JWKS, starting with '/'; empty when
+	// DiscoveryPath is set.
 	Path string
+
+	// DiscoveryPath, when set, is the path of the issuer's OpenID Connect
+	// discovery document, whose jwks_uri gives the JWKS path. Both are
+	// fetched through Cluster.
+	DiscoveryPath string
 
 	// Authority is the :authority of the callout; the cluster name when
 	// not configured.
@@ -56,11 +62,6 @@ type RemoteJWKS struct {
 	// WaitForFirstFetch is how long a request is held when no key set has
 	// been fetched yet; then it gets a 401 keys_unavailable.
 	WaitForFirstFetch time.Duration
-}
-
-// RetryInterval is the time after a failed fetch before the next one.
-func (r *RemoteJWKS) RetryInterval() time.Duration {
-	return min(r.RefreshInterval, FailureRetryInterval)
 }
 
 // remoteKeys are the keys of a remote provider on this VM.
@@ -179,7 +180,8 @@ func (v *Verifier) noteUnknownKID(p *Provider) {
 	}
 }
 
-// initRemote prepares the key slots of the remote providers of cfg.
+// initRemote prepares the slots of the remote key sets and revocation
+// lists of cfg's providers.
 func (v *Verifier) initRemote() {
 	for _, p := range v.cfg.Providers {
 		if p.Remote != nil {
@@ -187,6 +189,12 @@ func (v *Verifier) initRemote() {
 				v.remote = map[*Provider]*remoteKeys{}
 			}
 			v.remote[p] = &remoteKeys{}
+		}
+		if p.Revocation != nil {
+			if v.revoked == nil {
+				v.revoked = map[*Provider]*revokedIDs{}
+			}
+			v.revoked[p] = &revokedIDs{}
 		}
 	}
 }

@@ -37,6 +37,10 @@ type Verifier struct {
 	// remote holds the fetched keys of each provider with a RemoteJWKS.
 	remote map[*Provider]*remoteKeys
 
+	// revoked holds the fetched revocation list of each provider with a
+	// RevocationList.
+	revoked map[*Provider]*revokedIDs
+
 	// unavailable is the provider of the latest ErrKeysUnavailable.
 	unavailable *Provider
 
@@ -98,6 +102,9 @@ func (v *Verifier) Verify(token string) (*Result, error) {
 	r, err := validateClaims(p, t, now)
 	if err != nil {
 		return nil, err
+	}
+	if v.isRevoked(p, r.JTI) {
+		return nil, ErrRevoked
 	}
 	v.cache.put(token, r)
 	return r, nil

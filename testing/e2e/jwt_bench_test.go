@@ -1,6 +1,11 @@
 package e2e
 
 import (
+	"crypto/ecdsa"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/base64"
+	"math/big"
 	"strings"
 	"sync"
 	"testing"
@@ -8,6 +13,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/bulwark-dev/bulwark/testing/host"
 )
@@ -98,4 +104,58 @@ func BenchmarkGoJoseVerify(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkHostVerifySignature is the host's share of the verify_signature
+// cases: the Go verify_signature of testing/host, called natively with the
+// arguments that the filter sends for the same tokens. Like Envoy, it parses
+// the DER public key on every call.
+func BenchmarkHostVerifySignature(b *testing.B) {
+	keys := sharedJWTKeys(b)
+	cases := []struct {
+		alg string
+		key any
+	}{
+		{"RS256", &keys.rsa.PublicKey},
+		{"ES256", &keys.ec.PublicKey},
+	}
+	for _, tc := range cases {
+		b.Run(tc.alg, func(b *testing.B) {
+			args := verifyArguments(b, benchToken(b, keys, tc.alg), tc.key)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := host.VerifySignature(args); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// verifyArguments encodes a VerifySignatureArguments message for token as
+// the filter does: sha256, the DER key, a DER ECDSA signature.
+func verifyArguments(b *testing.B, token string, key any) []byte {
+	der, err := x509.MarshalPKIXPublicKey(key)
+	require.NoError(b, err)
+	last := strings.LastIndexByte(token, '.')
+	signature, err := base64.RawURLEncoding.DecodeString(token[last+1:])
+	require.NoError(b, err)
+	if _, isEC := key.(*ecdsa.PublicKey); isEC {
+		r, s := new(big.Int).SetBytes(signature[:32]), new(big.Int).SetBytes(signature[32:])
+		signature, err = asn1.Marshal(struct{ R, S *big.Int }{r, s})
+		require.NoError(b, err)
+	}
+
+	var args []byte
+	for _, field := range []struct {
+		num   protowire.Number
+		value []byte
+	}{{1, []byte("sha256")}, {2, der}, {3, signature}, {4, []byte(token[:last])}} {
+		args = protowire.AppendTag(args, field.num, protowire.BytesType)
+		args = protowire.AppendBytes(args, field.value)
+	}
+	result, err := host.VerifySignature(args)
+	require.NoError(b, err)
+	require.Equal(b, []byte{0x08, 0x01}, result[:2], "the signature must verify")
+	return args
 }
