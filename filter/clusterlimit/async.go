@@ -90,7 +90,8 @@ func (l *Limiter) Reports() []Report {
 	if !l.hasAsync || now.Sub(l.lastReport) < l.cfg.SyncInterval*9/10 || !l.takeLease(now) {
 		return nil
 	}
-	if ok, _ := l.admit(now); !ok {
+	ok, probe, _ := l.admit(now)
+	if !ok {
 		// The service is failing: the hits wait in shared data for the
 		// breaker's next probe.
 		return nil
@@ -108,6 +109,24 @@ func (l *Limiter) Reports() []Report {
 				reports = append(reports, report)
 			}
 		}
+	}
+
+	switch {
+	case len(reports) > 0:
+		l.lastReported = reports[len(reports)-1]
+	case probe && l.lastReported.Body != nil:
+		// Rules with failure_mode deny count no hits while the breaker is
+		// open, so the probe sends the last descriptor this VM reported,
+		// which the service counts as one hit.
+		probeReport := l.lastReported
+		probeReport.Hits = 1
+		probeReport.Body = appendRequest(nil, l.cfg.Domain, [][]byte{probeReport.m.d.json}, 1)
+		reports = append(reports, probeReport)
+	case probe:
+		// NOTE: a VM that never reported has no descriptor to probe with.
+		// It gives the probe back, so that the cool-down restarts and the
+		// next request or report probes.
+		l.failed(now)
 	}
 	return reports
 }

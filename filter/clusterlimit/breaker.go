@@ -86,37 +86,41 @@ func (b breaker) encode() []byte {
 }
 
 // admit reports whether a callout may be made now, and makes this worker
-// the prober when the cool-down is over. While it is false, requests follow
-// their rules' failure_mode; retry is when callouts may resume.
-func (l *Limiter) admit(now time.Time) (ok bool, retry time.Duration) {
+// the prober when the cool-down is over (probe is then true). While ok is
+// false, requests follow their rules' failure_mode; retry is when callouts
+// may resume.
+func (l *Limiter) admit(now time.Time) (ok, probe bool, retry time.Duration) {
 	value, _, err := l.store.Get(breakerKey)
 	if err != nil && !errors.Is(err, ratelimit.ErrNotFound) {
-		return true, 0
+		return true, false, 0
 	}
 	switch b := decodeBreaker(value); {
 	case b.state == closed:
-		return true, 0
+		return true, false, 0
 	case now.UnixMilli() < b.until:
-		return false, time.UnixMilli(b.until).Sub(now)
+		return false, false, time.UnixMilli(b.until).Sub(now)
 	}
 
 	// The cool-down or an earlier probe's deadline is over: one worker
 	// takes the probe, with the callout timeout as its deadline.
-	won := false
+	won, closedMeanwhile := false, false
 	_ = update(l.store, breakerKey, func(old []byte) ([]byte, bool) {
 		b := decodeBreaker(old)
-		if b.state == closed || now.UnixMilli() < b.until {
-			won = b.state == closed
+		won, closedMeanwhile = false, b.state == closed
+		if closedMeanwhile || now.UnixMilli() < b.until {
 			return nil, false
 		}
 		b.state, b.until = probing, now.Add(l.cfg.Service.Timeout+time.Second).UnixMilli()
 		won = true
 		return b.encode(), true
 	})
-	if !won {
-		return false, l.cfg.Service.Timeout
+	switch {
+	case closedMeanwhile:
+		return true, false, 0
+	case !won:
+		return false, false, l.cfg.Service.Timeout
 	}
-	return true, 0
+	return true, true, 0
 }
 
 // succeeded records a callout that got a verdict.

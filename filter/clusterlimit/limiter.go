@@ -20,8 +20,11 @@ type Limiter struct {
 	// owner tells this VM's lease apart from the other workers'.
 	owner uint64
 
-	// lastReport is when this VM last reported the Async hits.
-	lastReport time.Time
+	// lastReport is when this VM last reported the Async hits, and
+	// lastReported the last report it sent, the probe of the breaker when
+	// no hits are pending.
+	lastReport   time.Time
+	lastReported Report
 
 	needsIP, hasSync, hasAsync bool
 }
@@ -169,7 +172,7 @@ func (l *Limiter) Check(req *Request) (Result, *Pending) {
 		return l.charge(async, Result{Allow: true}), nil
 	}
 
-	if ok, retry := l.admit(now); !ok {
+	if ok, _, retry := l.admit(now); !ok {
 		return l.failureMode(sync, async, req.RequestID, retry, nil), nil
 	}
 	descriptors := make([][]byte, len(sync))

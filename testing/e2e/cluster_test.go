@@ -210,9 +210,7 @@ func TestClusterAsyncStaysWithinTheBound(t *testing.T) {
 			}
 			for _, p := range proxies {
 				require.NoError(t, p.h.Advance(interval))
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				require.NoError(t, p.h.WaitIdle(ctx))
-				cancel()
+				waitIdle(t, p.h)
 			}
 			if blockedAfter < 0 && send(t, proxies[0].h, 0, client).Response.Status == 429 {
 				blockedAfter = round
@@ -233,33 +231,53 @@ func TestClusterAsyncStaysWithinTheBound(t *testing.T) {
 }
 
 func TestClusterServiceDownFollowsFailureModeAndRecovers(t *testing.T) {
+	// Two proxies share the service: one with a sync rule, one with an
+	// async rule, both with failure_mode deny.
 	_, svc := startService(t)
-	h, _ := startProxy(t, clusterConfig("sync", "deny", ""), svc.URL())
+	syncProxy, _ := startProxy(t, clusterConfig("sync", "deny", ""), svc.URL())
+	asyncProxy, _ := startProxy(t, clusterConfig("async", "deny", `, "sync_interval": "200ms"`), svc.URL())
 	client := randomClient()
 
-	require.Equal(t, 200, send(t, h, 0, client).Response.Status)
+	require.Equal(t, 200, send(t, syncProxy, 0, client).Response.Status)
+	require.Equal(t, 200, send(t, asyncProxy, 0, client).Response.Status)
 	svc.Stop()
 
-	// A service that is down answers no request: each gets the rule's
-	// failure_mode (deny) at once, and after 3 failures the breaker opens.
+	// A service that is down answers no callout: each sync request gets
+	// the rule's failure_mode (deny) at once, and after 3 failures the
+	// breaker opens.
 	for i := range 6 {
 		start := time.Now()
-		result := send(t, h, i%2, client)
+		result := send(t, syncProxy, i%2, client)
 		require.Equal(t, 429, result.Response.Status)
 		require.Less(t, time.Since(start), 2*time.Second, "no hang beyond the timeout")
 	}
-	require.Equal(t, 3, callouts(h)-1, "no callouts while the breaker is open")
-	requireLogOnce(t, h, "circuit breaker opened")
+	require.Equal(t, 3, callouts(syncProxy)-1, "no callouts while the breaker is open")
+	requireLogOnce(t, syncProxy, "circuit breaker opened")
 
-	// After the cool-down one request probes; the service is back, so the
+	// The async proxy admits until 3 reports in a row have failed; then its
+	// breaker opens and its rule denies.
+	for range 3 {
+		require.Equal(t, 200, send(t, asyncProxy, 1, client).Response.Status)
+		require.NoError(t, asyncProxy.Advance(200*time.Millisecond))
+		waitIdle(t, asyncProxy)
+	}
+	requireLogOnce(t, asyncProxy, "circuit breaker opened")
+	require.Equal(t, 429, send(t, asyncProxy, 0, client).Response.Status)
+
+	// After the cool-down one callout probes; the service is back, so the
 	// breaker closes and requests are admitted again.
 	svc.Start()
-	require.NoError(t, h.Advance(30*time.Second))
-	value, _ := h.Metric("bulwark_cluster_rate_limit_breaker.transition.opened")
+	require.NoError(t, syncProxy.Advance(30*time.Second))
+	value, _ := syncProxy.Metric("bulwark_cluster_rate_limit_breaker.transition.opened")
 	require.EqualValues(t, 1, value, "the metrics that the tick flushed")
-	require.Equal(t, 200, send(t, h, 1, client).Response.Status)
-	requireLogOnce(t, h, "circuit breaker closed")
-	require.Equal(t, 200, send(t, h, 0, client).Response.Status)
+	require.Equal(t, 200, send(t, syncProxy, 1, client).Response.Status)
+	requireLogOnce(t, syncProxy, "circuit breaker closed")
+	require.Equal(t, 200, send(t, syncProxy, 0, client).Response.Status)
+
+	require.NoError(t, asyncProxy.Advance(30*time.Second))
+	waitIdle(t, asyncProxy)
+	requireLogOnce(t, asyncProxy, "circuit breaker closed")
+	require.Equal(t, 200, send(t, asyncProxy, 0, client).Response.Status)
 }
 
 func TestClusterRedisDownFollowsFailureModeAndRecovers(t *testing.T) {
