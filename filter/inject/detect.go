@@ -60,7 +60,7 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 	s.checkSignatures(builtinSignatures, folded, &t, foldSteps, loc)
 	s.checkSignatures(s.policy.Custom, folded, &t, foldSteps, loc)
 
-	if s.want(CommandInjection) && c.has(cQuoting) && c.has(shellTriggers) {
+	if s.want(CommandInjection) && c.has(cQuoting|cBacktick|cLParen) && c.has(shellTriggers) {
 		if plain := deobfuscateShell(folded); plain != "" {
 			pt := traitsOf(plain)
 			s.checkSignatures(shellSignatures, plain, &pt, foldSteps, loc)
