@@ -238,11 +238,13 @@ func (s *scan) checkToken(token string, c class, loc Location) {
 		folded, steps = strings.ToLower(token), CaseFold
 	}
 	dunder := c.has(cUnderscore) && strings.Contains(folded, "__")
-	if !dunder && len(s.policy.Custom) == 0 && len(token) < minGadgetBytes {
+	// Hex literals such as 0x2e0x2e0x2f spell a traversal in a token.
+	hexPath := strings.Contains(folded, "0x2")
+	if !dunder && !hexPath && len(s.policy.Custom) == 0 && len(token) < minGadgetBytes {
 		return
 	}
 	t := traits{classes: c &^ cUpper, pairs: pairsOf(folded)}
-	if dunder {
+	if dunder || hexPath {
 		s.checkSignatures(builtinSignatures, folded, &t, steps, loc)
 	}
 	s.checkSignatures(s.policy.Custom, folded, &t, steps, loc)

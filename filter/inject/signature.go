@@ -209,8 +209,14 @@ var builtinSignatures = []Signature{
 	needing(sig("traversal-system-file", PathTraversal, High, "etc/ boot.ini win.ini system32 proc/ .ssh .htaccess .htpasswd web.config windows",
 		`(?:^|[/\\:])(?:etc[/\\](?:passwd|shadow|group|hosts|issue|hostname|crontab|sudoers|motd|profile|fstab|mysql|httpd|apache2|nginx|ssh)|boot\.ini|win\.ini|system\.ini|windows[/\\](?:system32|win\.ini|repair)|winnt[/\\]|system32[/\\]|proc[/\\](?:self|version|\d+)[/\\]?|\.ssh[/\\]|\.htaccess|\.htpasswd|web\.config|var[/\\]log[/\\])`), cSlash|cBackslash|cDot, 0),
 
+	// A system file behind a separator that is encoded beyond recognition,
+	// and the Windows boot and system files anywhere.
+	needing(sig("traversal-obfuscated-system-file", PathTraversal, High, "etc boot.ini win.ini system32",
+		`etc[^\s]{1,12}?(?:passwd|shadow|issue|hosts)\b|boot\.ini|win\.ini|windows[^\s]{1,12}?system32`), 0, 0),
+	needing(withGuard(sig("traversal-escaped-steps", PathTraversal, High, "0x2e 0x2f 0x5c \\/ \\.", ""), escapedParentSteps), 0, 0),
+	needing(withGuard(sig("traversal-repeated-steps", PathTraversal, High, "..", ""), repeatedParentSteps), cDot, 0),
 	needing(sig("traversal-absolute-path", PathTraversal, High, "etc proc sys var usr root boot dev opt srv bin windows winnt inetpub xampp wamp apache httpd nginx program documents home",
-		`(?:^|//|[\s'"=:])(?:/|[a-z]:[/\\]|\\\\)(?:etc|proc|sys|var|usr|root|boot|dev|opt|srv|bin|sbin|windows|winnt|inetpub|xampp|wamp|apache2?|httpd|nginx|program files|documents and settings|home/[^/]+/\.)[/\\]`), cSlash|cBackslash, 0),
+		`(?:^|[\s'"=:/])(?:/|[a-z]:[/\\]|\\\\)(?:etc|proc|sys|var|usr|root|boot|dev|opt|srv|bin|sbin|windows|winnt|inetpub|xampp|wamp|apache2?|httpd|nginx|program files|documents and settings|home/[^/]+/\.)[/\\]`), cSlash|cBackslash, 0),
 	needing(withGuard(sig("traversal-drive-path", PathTraversal, Medium, "",
 		`^\s*[a-z]:[/\\][^\s]*[/\\]`), drivePrefix), cColon, cSlash|cBackslash),
 	needing(sig("traversal-sensitive-file", PathTraversal, Medium, ".env .git .svn .aws .docker .kube id_rsa id_dsa id_ed25519 authorized_keys wp-config php.ini httpd.conf my.cnf history access_log access.log error_log error.log master.passwd",
@@ -286,4 +292,4 @@ func deobfuscateShell(folded string) string {
 }
 
 // unicodeSlashes maps look-alike slashes that NFKC keeps to '/'.
-var unicodeSlashes = strings.NewReplacer("\u2215", "/", "\u2044", "/", "\u29f8", "/", "\u29f9", `\`)
+var unicodeSlashes = strings.NewReplacer("\u2215", "/", "\u2044", "/", "\u29f8", "/", "\u29f9", `\`, "\u2216", `\`)
