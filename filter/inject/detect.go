@@ -48,6 +48,8 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 	if s.want(SQLi) {
 		if ok, _ := libinjection.IsSQLi(value); ok {
 			s.add(Finding{Category: SQLi, Rule: "libinjection-sqli", Severity: High, Location: loc, Transforms: steps})
+		} else if sqlContinuation(value, c) {
+			s.add(Finding{Category: SQLi, Rule: "libinjection-sqli-context", Severity: Medium, Location: loc, Transforms: steps})
 		}
 	}
 	if s.want(XSS) {
@@ -279,3 +281,21 @@ func (s *scan) checkToken(token string, c class, loc Location) {
 		}
 	}
 }
+
+// sqlContinuation reports whether the value, whose classes are c, is SQL
+// once it follows the end of a string or number literal: a value such as
+// " or 1=1--" or ") union select 1#" continues the query it is pasted
+// into, and libinjection reads it as SQL only with that context. Only
+// values with a space and a character that such a continuation needs are
+// tried, on one line, short and without braces, as probes are: prose
+// and code that merely mention SQL are longer or hold braces.
+func sqlContinuation(value string, c class) bool {
+	if len(value) > maxContinuationBytes || c.has(cNewline|cLBrace|cRBrace) || !c.has(cSpace) ||
+		!c.has(cSQuote|cDQuote|cHash|cDash|cLParen|cRParen|cEquals|cSemicolon|cComma|cStar) {
+		return false
+	}
+	ok, _ := libinjection.IsSQLi("'" + value)
+	return ok
+}
+
+const maxContinuationBytes = 160
