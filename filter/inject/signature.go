@@ -268,6 +268,10 @@ var builtinSignatures = []Signature{
 		`(?:<[a-z!][^>]*|['"\s/])\bon[a-z]{4,}\s*=`), cEquals, 0),
 	needing(sig("xss-script-sink", XSS, Medium, "alert prompt confirm eval settimeout setinterval document. window.location fromcharcode innerhtml",
 		`\b(?:alert|prompt|confirm|eval|settimeout|setinterval)\s*(?:\(|`+"`"+`)|document\.(?:cookie|domain|write|location)|window\.location|fromcharcode|\.innerhtml\s*=`), 0, 0),
+	// '<' written as a numeric character reference or a script escape:
+	// text has "&lt;" for it, so the other spellings only evade filters.
+	needing(sig("xss-encoded-angle", XSS, Medium, "&# \\x3c \\u003c",
+		`&#(?:0*60|x0*3c)(?:;|[^0-9a-f]|$)|\\x3c|\\u003c`), cAmp|cBackslash, 0),
 	needing(sig("xss-dangerous-tag", XSS, High, "",
 		`<\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|svg|math|base|meta|link|style|xss|isindex|marquee|layer|bgsound|template)\b`), cLT, 0),
 }
