@@ -46,7 +46,7 @@ func (p *parser) injection(path string, v gjson.Result, routes []route.Route) *I
 	if !v.Exists() {
 		return nil
 	}
-	members, ok := p.fields(path, v, "mode", "sensitivity", "decode_depth", "headers", "cookies",
+	members, ok := p.fields(path, v, "mode", "sensitivity", "decode_depth", "headers", "custom_headers", "cookies",
 		"max_body_bytes", "oversize", "exclusions", "signatures", "routes")
 	if !ok {
 		return nil
@@ -88,7 +88,7 @@ func (p *parser) routeOverrides(path string, v gjson.Result, names []string, in 
 		}
 
 		fields, ok := p.fields(overridePath, override, "enabled", "mode", "sensitivity", "decode_depth",
-			"headers", "cookies", "max_body_bytes", "oversize", "exclusions")
+			"headers", "custom_headers", "cookies", "max_body_bytes", "oversize", "exclusions")
 		if !ok {
 			return true
 		}
@@ -136,6 +136,11 @@ func (p *parser) policyFields(path string, members map[string]gjson.Result, poli
 	if m, ok := members["headers"]; ok {
 		policy.Headers = p.injectionHeaderNames(child(path, "headers"), m)
 	}
+	if m, ok := members["custom_headers"]; ok {
+		if b, ok := p.boolean(child(path, "custom_headers"), m); ok {
+			policy.CustomHeaders = b
+		}
+	}
 	if m, ok := members["cookies"]; ok {
 		if b, ok := p.boolean(child(path, "cookies"), m); ok {
 			policy.ScanCookies = b
@@ -168,6 +173,7 @@ func (p *parser) exclusions(path string, v gjson.Result, policy *inject.Policy) 
 	ex := inject.Exclusions{
 		Parameters: append([]string(nil), policy.Exclusions.Parameters...),
 		Cookies:    append([]string(nil), policy.Exclusions.Cookies...),
+		Headers:    append([]string(nil), policy.Exclusions.Headers...),
 		JSONPaths:  append([]inject.JSONPath(nil), policy.Exclusions.JSONPaths...),
 	}
 
@@ -186,6 +192,7 @@ func (p *parser) exclusions(path string, v gjson.Result, policy *inject.Policy) 
 			}
 		}
 		policy.Headers = kept
+		ex.Headers = append(ex.Headers, excluded...)
 		if contains(excluded, "cookie") {
 			policy.ScanCookies = false
 		}

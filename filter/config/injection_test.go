@@ -25,6 +25,7 @@ func TestInjectionDefaults(t *testing.T) {
 	require.Equal(t, inject.DefaultDecodeDepth, p.DecodeDepth)
 	require.Equal(t, []string{"user-agent", "referer", "x-forwarded-host"}, p.Headers)
 	require.True(t, p.ScanCookies)
+	require.True(t, p.CustomHeaders)
 	require.Equal(t, 64<<10, p.MaxBodyBytes)
 	require.Equal(t, inject.CheckFirst, p.Oversize)
 }
@@ -47,6 +48,19 @@ func TestInjectionRouteOverride(t *testing.T) {
 	require.Equal(t, []string{"q"}, comments.Exclusions.Parameters, "inherited exclusions")
 	require.Len(t, comments.Exclusions.JSONPaths, 2, "route exclusions add to the section's")
 	require.Len(t, base.Exclusions.JSONPaths, 1, "the section's policy is unchanged")
+}
+
+func TestInjectionCustomHeaders(t *testing.T) {
+	cfg, err := Parse([]byte(`{"routes": [{"name": "raw", "match": {"prefix": "/raw"}}],
+		"injection": {"exclusions": {"headers": ["X-Client-Ref"]}, "routes": {"raw": {"custom_headers": false}}}}`))
+	require.NoError(t, err)
+	base := cfg.Injection.Policy("")
+	require.True(t, base.CustomHeaders)
+	require.Equal(t, []string{"x-client-ref"}, base.Exclusions.Headers, "excluded names lower-cased")
+	require.False(t, cfg.Injection.Policy("raw").CustomHeaders)
+
+	_, err = Parse([]byte(`{"injection": {"custom_headers": "yes"}}`))
+	require.EqualError(t, err, `injection.custom_headers: must be true or false; got "yes"`)
 }
 
 func TestInjectionRouteDisabled(t *testing.T) {

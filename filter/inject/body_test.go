@@ -79,7 +79,8 @@ func TestScanHeadersAndCookies(t *testing.T) {
 	p.Exclusions.Cookies = []string{"draft"}
 	headers := [][2]string{
 		{"user-agent", "Mozilla/5.0 (X11; Linux x86_64)"},
-		{"x-other", "<script>alert(1)</script>"},
+		{"accept-language", "<script>alert(1)</script>"},
+		{"x-forwarded-for", "<script>alert(1)</script>"},
 		{"cookie", "draft=<script>alert(1)</script>; session=abc"},
 	}
 	require.Empty(t, p.ScanHeaders(headers), "unselected headers and excluded cookies are not scanned")
@@ -88,6 +89,18 @@ func TestScanHeadersAndCookies(t *testing.T) {
 	findings := p.ScanHeaders(headers)
 	require.NotEmpty(t, findings)
 	require.Equal(t, Location{Kind: InHeader, Name: "referer"}, findings[0].Location)
+
+	// Custom "x-" headers carry application data and are scanned unless
+	// excluded or turned off.
+	custom := [][2]string{{"x-client-ref", "' or 1=1--"}}
+	findings = p.ScanHeaders(custom)
+	require.NotEmpty(t, findings)
+	require.Equal(t, Location{Kind: InHeader, Name: "x-client-ref"}, findings[0].Location)
+	p.Exclusions.Headers = []string{"x-client-ref"}
+	require.Empty(t, p.ScanHeaders(custom), "an excluded custom header is not scanned")
+	p.Exclusions.Headers = nil
+	p.CustomHeaders = false
+	require.Empty(t, p.ScanHeaders(custom), "custom_headers false scans only the listed headers")
 }
 
 func TestFindingsAreBounded(t *testing.T) {

@@ -39,7 +39,9 @@ var fragments = append(strings.Fields(`; | & $( ${ifs} ' " `+"`"+` \ / // ../ ..
 	jndi: runtime.getruntime processbuilder ognlcontext child_process process.env constructor prototype
 	__proto__ __class__ config 7*7 gopher:// file:// http:// https:// localhost 127.0.0.1 169.254.169.254
 	10.0.0.1 javascript: data: text/html onerror onload alert document.cookie fromcharcode innerhtml
-	<script <svg <iframe union select or and 1 x O'Brien café CAT Select ＜`), "\n", "\r\n", "\t")
+	<script <svg <iframe union select or and 1 x O'Brien café CAT Select ＜`), "\n", "\r\n", "\t",
+	"f(){ f|f& };f", "for %i in (a) do x", "if exist x del", "sh -c id", "<(id)", "; $x y", "{id,}",
+	"net user", "\r\nvrfy root", "/???/c?t", "uname -a", "0x2e0x2e0x2f", `.\.\/`, "..%zz..%zz..%zz", "<b onclick=", "&#60;")
 
 func randomValue(r *rand.Rand) string {
 	var b strings.Builder

@@ -48,6 +48,8 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 	if s.want(SQLi) {
 		if ok, _ := libinjection.IsSQLi(value); ok {
 			s.add(Finding{Category: SQLi, Rule: "libinjection-sqli", Severity: High, Location: loc, Transforms: steps})
+		} else if sqlContinuation(value, c) {
+			s.add(Finding{Category: SQLi, Rule: "libinjection-sqli-context", Severity: Medium, Location: loc, Transforms: steps})
 		}
 	}
 	if s.want(XSS) {
@@ -60,7 +62,7 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 	s.checkSignatures(builtinSignatures, folded, &t, foldSteps, loc)
 	s.checkSignatures(s.policy.Custom, folded, &t, foldSteps, loc)
 
-	if s.want(CommandInjection) && c.has(cQuoting) && c.has(shellTriggers) {
+	if s.want(CommandInjection) && c.has(cQuoting|cBacktick|cLParen) && c.has(shellTriggers) {
 		if plain := deobfuscateShell(folded); plain != "" {
 			pt := traitsOf(plain)
 			s.checkSignatures(shellSignatures, plain, &pt, foldSteps, loc)
@@ -238,11 +240,13 @@ func (s *scan) checkToken(token string, c class, loc Location) {
 		folded, steps = strings.ToLower(token), CaseFold
 	}
 	dunder := c.has(cUnderscore) && strings.Contains(folded, "__")
-	if !dunder && len(s.policy.Custom) == 0 && len(token) < minGadgetBytes {
+	// Hex literals such as 0x2e0x2e0x2f spell a traversal in a token.
+	hexPath := strings.Contains(folded, "0x2")
+	if !dunder && !hexPath && len(s.policy.Custom) == 0 && len(token) < minGadgetBytes {
 		return
 	}
 	t := traits{classes: c &^ cUpper, pairs: pairsOf(folded)}
-	if dunder {
+	if dunder || hexPath {
 		s.checkSignatures(builtinSignatures, folded, &t, steps, loc)
 	}
 	s.checkSignatures(s.policy.Custom, folded, &t, steps, loc)
@@ -277,3 +281,21 @@ func (s *scan) checkToken(token string, c class, loc Location) {
 		}
 	}
 }
+
+// sqlContinuation reports whether the value, whose classes are c, is SQL
+// once it follows the end of a string or number literal: a value such as
+// " or 1=1--" or ") union select 1#" continues the query it is pasted
+// into, and libinjection reads it as SQL only with that context. Only
+// values with a space and a character that such a continuation needs are
+// tried, on one line, short and without braces, as probes are: prose
+// and code that merely mention SQL are longer or hold braces.
+func sqlContinuation(value string, c class) bool {
+	if len(value) > maxContinuationBytes || c.has(cNewline|cLBrace|cRBrace) || !c.has(cSpace) ||
+		!c.has(cSQuote|cDQuote|cHash|cDash|cLParen|cRParen|cEquals|cSemicolon|cComma|cStar) {
+		return false
+	}
+	ok, _ := libinjection.IsSQLi("'" + value)
+	return ok
+}
+
+const maxContinuationBytes = 160

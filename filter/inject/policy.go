@@ -71,6 +71,11 @@ type Policy struct {
 	Headers     []string
 	ScanCookies bool
 
+	// CustomHeaders scans every header whose name starts with "x-",
+	// besides those of infrastructureHeaders and Exclusions.Headers:
+	// such headers carry application data, as a parameter does.
+	CustomHeaders bool
+
 	// MaxBodyBytes is the largest body that is buffered and scanned whole;
 	// 0 disables body scanning.
 	MaxBodyBytes int
@@ -85,12 +90,13 @@ type Policy struct {
 // DefaultPolicy returns the policy of an empty injection section.
 func DefaultPolicy() *Policy {
 	return &Policy{
-		Mode:         Block,
-		Sensitivity:  DefaultSensitivity,
-		DecodeDepth:  DefaultDecodeDepth,
-		Headers:      DefaultHeaders,
-		ScanCookies:  true,
-		MaxBodyBytes: DefaultMaxBodyBytes,
+		Mode:          Block,
+		Sensitivity:   DefaultSensitivity,
+		DecodeDepth:   DefaultDecodeDepth,
+		Headers:       DefaultHeaders,
+		ScanCookies:   true,
+		CustomHeaders: true,
+		MaxBodyBytes:  DefaultMaxBodyBytes,
 	}
 }
 
@@ -103,6 +109,9 @@ type Exclusions struct {
 
 	// Cookies are cookie names.
 	Cookies []string
+
+	// Headers are lower-case header names that CustomHeaders leaves out.
+	Headers []string
 
 	// JSONPaths are paths into JSON bodies; see ParseJSONPath.
 	JSONPaths []JSONPath

@@ -89,7 +89,7 @@ func (p *Policy) ScanHeaders(headers [][2]string) []Finding {
 		switch {
 		case h[0] == "cookie" && p.ScanCookies:
 			s.cookies(h[1])
-		case containsString(p.Headers, h[0]):
+		case containsString(p.Headers, h[0]) || p.CustomHeaders && p.customHeader(h[0]):
 			s.checkValue(h[1], false, Location{Kind: InHeader, Name: h[0]})
 		}
 		if s.full() {
@@ -97,6 +97,23 @@ func (p *Policy) ScanHeaders(headers [][2]string) []Finding {
 		}
 	}
 	return s.findings
+}
+
+// infrastructureHeaders are "x-" headers that proxies, tracing and
+// clients set with structured values or credentials, which CustomHeaders
+// does not scan.
+var infrastructureHeaders = []string{
+	"x-forwarded-for", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-prefix",
+	"x-real-ip", "x-request-id", "x-request-start", "x-amzn-trace-id", "x-cloud-trace-context",
+	"x-api-key", "x-csrf-token", "x-xsrf-token", "x-requested-with", "x-http-method-override",
+}
+
+// customHeader reports whether CustomHeaders scans the header name.
+func (p *Policy) customHeader(name string) bool {
+	if !strings.HasPrefix(name, "x-") || strings.HasPrefix(name, "x-envoy-") || strings.HasPrefix(name, "x-b3-") {
+		return false
+	}
+	return !containsString(infrastructureHeaders, name) && !containsString(p.Exclusions.Headers, name)
 }
 
 // pairs scans name=value pairs separated by '&', as in a query string or

@@ -108,7 +108,7 @@ func commandAfterSeparator(s string) bool {
 			continue
 		}
 		j := i + 1
-		for j < len(s) && (s[j] == ' ' || s[j] == '\t' || s[j] == '{' || s[j] == '|' || s[j] == '&') {
+		for j < len(s) && (s[j] == ' ' || s[j] == '\t' || s[j] == '{' || s[j] == '|' || s[j] == '&' || s[j] == '`') {
 			j++
 		}
 		start := j
@@ -119,7 +119,8 @@ func commandAfterSeparator(s string) bool {
 		if k := strings.LastIndexByte(word, '/'); k >= 0 {
 			word = word[k+1:]
 		}
-		if commandNames[word] {
+		// ";base64," is the syntax of a data: URL, not a command.
+		if commandNames[word] && (word != "base64" || j >= len(s) || s[j] != ',') {
 			return true
 		}
 	}
@@ -142,7 +143,7 @@ var commandNames = func() map[string]bool {
 // separator before them is enough; wordCommands need an argument that
 // looks like a shell argument too.
 const (
-	unambiguousCommands = `whoami|uname|wget|curl|ifconfig|ipconfig|netstat|nslookup|bash|zsh|ksh|csh|tcsh|sh|nc|ncat|netcat|telnet|python[23]?|perl|ruby|php|powershell|pwsh|cmd(?:\.exe)?|systeminfo|tasklist|taskkill|chmod|chown|passwd|useradd|nmap|xterm|base64|certutil|bitsadmin|wmic|crontab|nohup|mkfifo|socat|hostname|pwd|printenv|gcc|sudo|xxd|busybox|lsof|uptime|getent|tftp|awk|sed|unzip|iwr|iex|invoke-expression|invoke-webrequest|iwmi|start-process`
+	unambiguousCommands = `whoami|uname|wget|curl|ifconfig|ipconfig|netstat|nslookup|netsh|regedit|bcdboot|sysinfo|visudo|strace|ltrace|htop|lastlog|aptitude|apt-get|usermod|groupadd|iptables|traceroute|tracert|bash|zsh|ksh|csh|tcsh|sh|nc|ncat|netcat|telnet|python[23]?|perl|ruby|php|powershell|pwsh|cmd(?:\.exe)?|systeminfo|tasklist|taskkill|chmod|chown|passwd|useradd|nmap|xterm|base64|certutil|bitsadmin|wmic|crontab|nohup|mkfifo|socat|hostname|pwd|printenv|gcc|sudo|xxd|busybox|lsof|uptime|getent|tftp|awk|sed|unzip|iwr|iex|invoke-expression|invoke-webrequest|iwmi|start-process`
 	wordCommands        = `type|find|head|tail|more|less|touch|kill|set|who|last|host|file|sort|cut|mail|time|date|wc|expr|ssh|ftp|su|od|tee|strings|stat|at|w|users|groups|ifup|route|arp|java|node|eval|exec|net|ping|id|ls|rm|cp|mv|ps|env|dig|sleep|echo|cat|dir|nl|tac|timeout|reg|ver|vol|tar`
 )
 
@@ -159,9 +160,9 @@ var builtinSignatures = []Signature{
 	// a command, the $IFS space trick, system binaries by path, and the
 	// Windows shells.
 	needing(withGuard(sig("cmdi-separator-command", CommandInjection, High, "",
-		"(?:^|[;|&]|\\$\\()\\s*(?:\\{\\s*)?(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\",}]|\\$\\{?ifs)"), commandAfterSeparator), cSemicolon|cPipe|cAmp|cDollar, 0),
+		"(?:^|[;|&]|\\$\\()[\\s\x60]*(?:\\{\\s*)?(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\",}]|\\$\\{?ifs)"), commandAfterSeparator), cSemicolon|cPipe|cAmp|cDollar, 0),
 	needing(withGuard(sig("cmdi-separator-word-command", CommandInjection, Medium, "",
-		"(?:[;|&]|\\$\\()\\s*(?:(?:"+wordCommands+")(?:$|\\s+(?:[-/.$~%\\\\]|[a-z]:[\\\\/])|\\s*[;|&`)<>])|(?:sleep|timeout|ping)\\s+\\d|reg\\s+(?:add|query|delete|copy|save|load|export|import)\\b)"), commandAfterSeparator), cSemicolon|cPipe|cAmp|cDollar, 0),
+		"(?:[;|&]|\\$\\()[\\s\x60]*(?:(?:"+wordCommands+")(?:$|\\s+(?:[-/.$~%\\\\]|[a-z]:[\\\\/])|\\s*[;|&`)<>])|(?:sleep|timeout|ping)\\s+\\d|reg\\s+(?:add|query|delete|copy|save|load|export|import)\\b)"), commandAfterSeparator), cSemicolon|cPipe|cAmp|cDollar, 0),
 	// Backticks quote code in Markdown, so only a backtick glued to the
 	// text before it, or a value that is a backticked command, counts.
 	needing(sig("cmdi-backtick-command", CommandInjection, Medium, "",
@@ -175,6 +176,31 @@ var builtinSignatures = []Signature{
 		"(?:^|[\\s;|&`'\"=(])/(?:usr/)?s?bin/(?:"+unambiguousCommands+"|"+wordCommands+")\\b"), cSlash, 0),
 	needing(sig("cmdi-windows-shell", CommandInjection, High, "cmd powershell comspec",
 		`cmd(?:\.exe)?\s*/[ck]\b|powershell(?:\.exe)?\s+-|%comspec%|\bcmd\.exe\b`), cSlash|cDash|cPercent|cDot, 0),
+	// A value that is a command line: a command name first, with an
+	// argument as a shell takes it (see leadingCommand).
+	withGuard(sig("cmdi-leading-command", CommandInjection, Medium, "", ""), leadingCommand),
+	// Shell wildcards that stand for a system directory or binary.
+	needing(withGuard(sig("cmdi-globbed-path", CommandInjection, High, "", ""), globbedSystemPath), cSlash, cOtherPunct|cStar|cLBracket),
+	// A function that calls itself in a pipe or in the background.
+	needing(withGuard(sig("cmdi-fork-bomb", CommandInjection, High, "", ""), selfCallingFunction), cLParen, cLBrace),
+	// Windows batch control flow: FOR over a %variable, IF with a batch
+	// comparison or test.
+	needing(sig("cmdi-batch-control", CommandInjection, Medium, "for if",
+		`(?:^|[&|(])\s*(?:for\s+(?:/[dflr]\b[^%]*)?%%?[^\s%]\s+in\s*\(|if\s+(?:/i\s+)?(?:not\s+)?(?:(?:defined|exist|errorlevel)\s+\S|\S*%\S*\s*(?:==|\s(?:equ|neq|lss|leq|gtr|geq)\s)|\S+\s*(?:==|\s(?:equ|neq|lss|leq|gtr|geq)\s)\s*\S+\s+(?:\(|echo\b|goto\b|exit\b|set\b|call\b|cd\b|del\b|copy\b|start\b|cmd\b)))`), cSpace, 0),
+	// An interpreter given code to run on its command line.
+	needing(sig("cmdi-interpreter-code", CommandInjection, High, "sh perl python ruby php node busybox",
+		`(?:^|[\s;|&(\x60'"/])(?:(?:ba|da|z|k|c|tc)?sh|perl|python[\d.]*|ruby|php|node|busybox|\$\{?shell\}?)\s+-[a-z]*[cer]\s+\S`), cDash, 0),
+	// Process substitution, and a variable in command position.
+	needing(sig("cmdi-process-substitution", CommandInjection, High, "",
+		"(?:^|[\\s;|&=(])[<>]\\(\\s*(?:[\\w./-]*/)?(?:"+unambiguousCommands+"|"+wordCommands+")\\b"), cLParen, cLT|cGT),
+	needing(sig("cmdi-variable-command", CommandInjection, Medium, "",
+		`(?:[;|&]|\$\()\s*\$\{?[a-z_]\w*\}?(?:\s+[^\s&|;]|\$)`), cDollar, 0),
+	needing(sig("cmdi-brace-expansion", CommandInjection, High, "",
+		"\\{\\s*,?\\s*(?:[\\w./-]*/)?(?:"+unambiguousCommands+"|"+wordCommands+")\\s*,"), cLBrace, cComma),
+	needing(sig("cmdi-windows-net", CommandInjection, Medium, "net",
+		`(?:^|[;|&]|\$\()\s*net\s+(?:user|localgroup|view|share|use|group|accounts|start|stop|session|config)\b`), cSpace, 0),
+	// A line break smuggled in before a mail protocol command.
+	needing(withGuard(sig("protocol-mail-command", Protocol, Medium, "", ""), mailCommand), cNewline, 0),
 	needing(sig("cmdi-redirect-device", CommandInjection, Medium, "/dev/",
 		`[<>]\s*/dev/(?:tcp|udp|null)/?`), cLT|cGT, cSlash),
 
@@ -183,8 +209,14 @@ var builtinSignatures = []Signature{
 	needing(sig("traversal-system-file", PathTraversal, High, "etc/ boot.ini win.ini system32 proc/ .ssh .htaccess .htpasswd web.config windows",
 		`(?:^|[/\\:])(?:etc[/\\](?:passwd|shadow|group|hosts|issue|hostname|crontab|sudoers|motd|profile|fstab|mysql|httpd|apache2|nginx|ssh)|boot\.ini|win\.ini|system\.ini|windows[/\\](?:system32|win\.ini|repair)|winnt[/\\]|system32[/\\]|proc[/\\](?:self|version|\d+)[/\\]?|\.ssh[/\\]|\.htaccess|\.htpasswd|web\.config|var[/\\]log[/\\])`), cSlash|cBackslash|cDot, 0),
 
+	// A system file behind a separator that is encoded beyond recognition,
+	// and the Windows boot and system files anywhere.
+	needing(sig("traversal-obfuscated-system-file", PathTraversal, High, "etc boot.ini win.ini system32",
+		`etc[^\s]{1,12}?(?:passwd|shadow|issue|hosts)\b|boot\.ini|win\.ini|windows[^\s]{1,12}?system32`), 0, 0),
+	needing(withGuard(sig("traversal-escaped-steps", PathTraversal, High, "0x2e 0x2f 0x5c \\/ \\.", ""), escapedParentSteps), 0, 0),
+	needing(withGuard(sig("traversal-repeated-steps", PathTraversal, High, "..", ""), repeatedParentSteps), cDot, 0),
 	needing(sig("traversal-absolute-path", PathTraversal, High, "etc proc sys var usr root boot dev opt srv bin windows winnt inetpub xampp wamp apache httpd nginx program documents home",
-		`(?:^|//|[\s'"=:])(?:/|[a-z]:[/\\]|\\\\)(?:etc|proc|sys|var|usr|root|boot|dev|opt|srv|bin|sbin|windows|winnt|inetpub|xampp|wamp|apache2?|httpd|nginx|program files|documents and settings|home/[^/]+/\.)[/\\]`), cSlash|cBackslash, 0),
+		`(?:^|[\s'"=:/])(?:/|[a-z]:[/\\]|\\\\)(?:etc|proc|sys|var|usr|root|boot|dev|opt|srv|bin|sbin|windows|winnt|inetpub|xampp|wamp|apache2?|httpd|nginx|program files|documents and settings|home/[^/]+/\.)[/\\]`), cSlash|cBackslash, 0),
 	needing(withGuard(sig("traversal-drive-path", PathTraversal, Medium, "",
 		`^\s*[a-z]:[/\\][^\s]*[/\\]`), drivePrefix), cColon, cSlash|cBackslash),
 	needing(sig("traversal-sensitive-file", PathTraversal, Medium, ".env .git .svn .aws .docker .kube id_rsa id_dsa id_ed25519 authorized_keys wp-config php.ini httpd.conf my.cnf history access_log access.log error_log error.log master.passwd",
@@ -236,18 +268,24 @@ var builtinSignatures = []Signature{
 		`(?:<[a-z!][^>]*|['"\s/])\bon[a-z]{4,}\s*=`), cEquals, 0),
 	needing(sig("xss-script-sink", XSS, Medium, "alert prompt confirm eval settimeout setinterval document. window.location fromcharcode innerhtml",
 		`\b(?:alert|prompt|confirm|eval|settimeout|setinterval)\s*(?:\(|`+"`"+`)|document\.(?:cookie|domain|write|location)|window\.location|fromcharcode|\.innerhtml\s*=`), 0, 0),
+	// '<' written as a numeric character reference or a script escape:
+	// text has "&lt;" for it, so the other spellings only evade filters.
+	needing(sig("xss-encoded-angle", XSS, Medium, "&# \\x3c \\u003c",
+		`&#(?:0*60|x0*3c)(?:;|[^0-9a-f]|$)|\\x3c|\\u003c`), cAmp|cBackslash, 0),
 	needing(sig("xss-dangerous-tag", XSS, High, "",
 		`<\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|svg|math|base|meta|link|style|xss|isindex|marquee|layer|bgsound|template)\b`), cLT, 0),
 }
 
 // shellQuoteRemover removes the quoting tricks that the shell
 // ignores: w'h'o'am'i, c\at and $@ inside a word.
-var shellQuoteRemover = strings.NewReplacer("'", "", `"`, "", `\`, "", "$@", "", "${ifs}", " ", "$ifs", " ")
+var shellQuoteRemover = strings.NewReplacer(`\n`, "\n", "'", "", `"`, "", `\`, "",
+	"$@", "", "$?", "", "$$", "", "$-", "", "$_", "", "$*", "", "$!", "", "$()", "", "<()", "", ">()", "",
+	"${ifs}", " ", "$ifs", " ")
 
 // deobfuscateShell returns the value with shell quoting tricks removed, or
 // "" when it has none.
 func deobfuscateShell(folded string) string {
-	if !strings.ContainsAny(folded, `'"\$`) {
+	if !strings.ContainsAny(folded, "'\"\\$`()") {
 		return ""
 	}
 	out := shellQuoteRemover.Replace(folded)
@@ -258,4 +296,4 @@ func deobfuscateShell(folded string) string {
 }
 
 // unicodeSlashes maps look-alike slashes that NFKC keeps to '/'.
-var unicodeSlashes = strings.NewReplacer("\u2215", "/", "\u2044", "/", "\u29f8", "/", "\u29f9", `\`)
+var unicodeSlashes = strings.NewReplacer("\u2215", "/", "\u2044", "/", "\u29f8", "/", "\u29f9", `\`, "\u2216", `\`)

@@ -1,0 +1,228 @@
+package inject
+
+import "strings"
+
+// This file holds the guards of the command signatures that are easier to
+// state in Go than as regular expressions: a command at the start of a
+// value, globbed system paths, and functions that call themselves in a
+// pipe or in the background.
+
+// commandPrefixes run the command that follows them, so a command name
+// after one counts as if it started the value.
+var commandPrefixes = map[string]bool{
+	"time": true, "which": true, "strace": true, "ltrace": true, "nohup": true, "sudo": true,
+	"env": true, "xargs": true, "exec": true, "command": true, "nice": true, "builtin": true,
+}
+
+// leadingCommand reports whether the value starts, after spaces and an
+// optional "{" or prefix such as "time" or "which", with a command name
+// that is followed by a shell-like argument: an option, a path, a URL, a
+// variable, a quote or a redirection. An unambiguous command name alone
+// counts too. A word command needs the argument, so that prose such as
+// "cat videos" or "date night" passes.
+func leadingCommand(s string) bool {
+	s = strings.TrimLeft(s, " \t{")
+	word, rest := leadingWord(s)
+	for range 2 {
+		if !commandPrefixes[word] {
+			break
+		}
+		next, after := leadingWord(strings.TrimLeft(rest, " \t"))
+		if commandNames[next] {
+			return true
+		}
+		word, rest = next, after
+	}
+	if !commandNames[word] {
+		return false
+	}
+	unambiguous := unambiguousNames[word]
+	if rest == "" || rest[0] == ';' || rest[0] == '|' || rest[0] == '&' {
+		return unambiguous
+	}
+	if rest[0] != ' ' && rest[0] != '\t' {
+		return false
+	}
+	return shellArgument(strings.TrimLeft(rest, " \t"))
+}
+
+// leadingWord splits s into its first word, without a leading path such
+// as /usr/bin/, and the rest.
+func leadingWord(s string) (word, rest string) {
+	end := 0
+	for end < len(s) && (isNameByte(s[end]) || s[end] == '/' || s[end] == '.') {
+		end++
+	}
+	word = s[:end]
+	if k := strings.LastIndexByte(word, '/'); k >= 0 {
+		word = word[k+1:]
+	}
+	return word, s[end:]
+}
+
+// shellArgument reports whether arg starts like an argument of a shell
+// command rather than a word of prose.
+func shellArgument(arg string) bool {
+	if arg == "" {
+		return false
+	}
+	switch c := arg[0]; {
+	case c == '-' && len(arg) > 1 && arg[1] != ' ', c == '/', c == '~', c == '$', c == '\'', c == '"',
+		c == '<', c == '>', c == '|', c == '%', c == '\\', c == '`':
+		return true
+	case 'a' <= c && c <= 'z' && len(arg) > 2 && arg[1] == ':' && (arg[2] == '\\' || arg[2] == '/'):
+		return true // a Windows drive
+	case '0' <= c && c <= '9':
+		return strings.Count(arg, ".") == 3 // an IP address
+	}
+	i := strings.Index(arg, "://")
+	return i > 0 && i < 8
+}
+
+// unambiguousNames holds the names of unambiguousCommands.
+var unambiguousNames = func() map[string]bool {
+	names := map[string]bool{"python2": true, "python3": true, "cmd.exe": true}
+	for _, name := range strings.Split(unambiguousCommands, "|") {
+		names[strings.NewReplacer("[23]?", "", "(?:\\.exe)?", "", "\\", "").Replace(name)] = true
+	}
+	return names
+}()
+
+// globbedSystemPath reports whether s holds an absolute path whose first
+// directory is written with shell wildcards, such as /???/c?t or
+// /e*c/pa??wd, or a binary in a bin directory written so, such as
+// /bin/c?t: the shell expands these to system files that a signature
+// would catch by name. Bracket expressions count as one wildcard.
+func globbedSystemPath(s string) bool {
+	for i := strings.IndexByte(s, '/'); i >= 0; {
+		if i == 0 || !isNameByte(s[i-1]) && s[i-1] != '/' && s[i-1] != '.' {
+			if globbedPathAt(s[i:]) {
+				return true
+			}
+		}
+		next := strings.IndexByte(s[i+1:], '/')
+		if next < 0 {
+			return false
+		}
+		i += 1 + next
+	}
+	return false
+}
+
+// globbedPathAt checks the path that starts at p[0] == '/'.
+func globbedPathAt(p string) bool {
+	var segments [3]string
+	n := 0
+	for _, seg := range strings.Split(strings.TrimPrefix(p, "/"), "/") {
+		if n == len(segments) {
+			break
+		}
+		end := 0
+		for end < len(seg) && (isNameByte(seg[end]) || strings.IndexByte("?*[].", seg[end]) >= 0) {
+			end++
+		}
+		if end == 0 {
+			break
+		}
+		segments[n] = seg[:end]
+		n++
+		if end < len(seg) {
+			break
+		}
+	}
+	if n < 2 {
+		return false
+	}
+	first, second := segments[0], segments[1]
+	if hasGlob(first) && len(first) <= 8 && first != "*" && first != "**" {
+		return true
+	}
+	return (first == "bin" || first == "sbin" || first == "usr") && hasGlob(second) && second != "*" && len(second) <= 8
+}
+
+func hasGlob(seg string) bool { return strings.ContainsAny(seg, "?*[") }
+
+// selfCallingFunction reports whether s defines a shell function that
+// calls itself in a pipe or in the background, such as f(){ f|f& };f, a
+// fork bomb.
+func selfCallingFunction(s string) bool {
+	for i := strings.Index(s, "()"); i >= 0; {
+		name := s[:i]
+		name = strings.TrimRight(name, " \t")
+		start := len(name)
+		for start > 0 && (isNameByte(name[start-1]) || name[start-1] == ':') {
+			start--
+		}
+		name = name[start:]
+		body := strings.TrimLeft(s[i+2:], " \t")
+		if name != "" && strings.HasPrefix(body, "{") {
+			if end := strings.IndexByte(body, '}'); end > 0 {
+				inner := body[1:end]
+				if strings.Contains(inner, name) && strings.ContainsAny(inner, "|&") {
+					return true
+				}
+			}
+		}
+		next := strings.Index(s[i+2:], "()")
+		if next < 0 {
+			return false
+		}
+		i += 2 + next
+	}
+	return false
+}
+
+// mailCommand reports whether s starts with a line break followed by a
+// short line that is an SMTP, POP3 or IMAP command: a line break smuggled
+// into a value that a mail server receives.
+func mailCommand(s string) bool {
+	if s == "" || s[0] != '\r' && s[0] != '\n' {
+		return false
+	}
+	line := strings.TrimLeft(s, "\r\n \t")
+	if end := strings.IndexAny(line, "\r\n"); end >= 0 {
+		line = line[:end]
+	}
+	if len(line) > 100 {
+		return false
+	}
+	word, rest, _ := strings.Cut(line, " ")
+	switch {
+	case word == "data" || word == "quit" || word == "rset":
+		return strings.TrimSpace(rest) == ""
+	case word == "mail" || word == "rcpt":
+		return strings.HasPrefix(rest, "from:") || strings.HasPrefix(rest, "to:")
+	case mailVerbs[word]:
+		// A command takes one or two arguments; prose has more words.
+		n := len(strings.Fields(rest))
+		return n >= 1 && n <= 2
+	}
+	// IMAP commands carry a tag such as a001 first.
+	verb, _, _ := strings.Cut(rest, " ")
+	return isIMAPTag(word) && imapVerbs[verb]
+}
+
+func isIMAPTag(w string) bool {
+	if len(w) < 2 || len(w) > 6 || w[0] < 'a' || w[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(w); i++ {
+		if w[i] < '0' || w[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+var mailVerbs = setOf("helo", "ehlo", "vrfy", "expn", "apop", "user", "pass", "retr", "dele", "top", "list", "uidl", "help", "starttls", "auth")
+
+var imapVerbs = setOf("login", "authenticate", "select", "examine", "list", "lsub", "search",
+	"fetch", "store", "copy", "uid", "capability", "logout", "create", "delete", "rename", "append")
+
+func setOf(words ...string) map[string]bool {
+	m := make(map[string]bool, len(words))
+	for _, w := range words {
+		m[w] = true
+	}
+	return m
+}

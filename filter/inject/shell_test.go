@@ -1,0 +1,107 @@
+package inject
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// scanText scans one query value given as plain text.
+func scanText(value string) []Finding {
+	return scanQuery(url.QueryEscape(value))
+}
+
+func TestShellRulesFlagCommands(t *testing.T) {
+	cases := []struct {
+		value string
+		rule  string
+	}{
+		{"uname -a", "cmdi-leading-command"},
+		{"netstat -an", "cmdi-leading-command"},
+		{"{ tail -n 20 /var/app.log", "cmdi-leading-command"},
+		{"which nmap", "cmdi-leading-command"},
+		{"nohup ls -la", "cmdi-leading-command"},
+		{"ping 10.0.0.7", "cmdi-leading-command"},
+		{"tail /tmp/x?", "cmdi-leading-command"},
+		{"l's' -la /", "cmdi-leading-command-unquoted"},
+		{"h\"ostnam\"e", "cmdi-leading-command-unquoted"},
+		{"head /?a?/sh?d?w", "cmdi-globbed-path"},
+		{"/u?r/b*/idx", "cmdi-globbed-path"},
+		{"/bin/w?oa?i", "cmdi-globbed-path"},
+		{"x /[a-z]tc/host?", "cmdi-globbed-path"},
+		{"g(){ g|g& };g", "cmdi-fork-bomb"},
+		{"boom() { boom & boom; }", "cmdi-fork-bomb"},
+		{"FOR /L %i IN (1,1,9) DO type x", "cmdi-batch-control"},
+		{"x & for %a in (*.log) do del %a", "cmdi-batch-control"},
+		{"IF EXIST c:\\temp\\x.txt del x", "cmdi-batch-control"},
+		{"if %os% equ Windows_NT echo nt", "cmdi-batch-control"},
+		{"IF [%2]==[] GOTO end", "cmdi-batch-control"},
+		{"ruby -e 'puts 1'", "cmdi-interpreter-code"},
+		{"x; zsh -c 'id'", "cmdi-interpreter-code"},
+		{"diff <(ls a) <(ls b)", "cmdi-process-substitution"},
+		{"x; $run $target", "cmdi-variable-command"},
+		{"a|${tool} -v", "cmdi-variable-command"},
+		{"{id,}", "cmdi-brace-expansion"},
+		{"{,uname,-a}", "cmdi-brace-expansion"},
+		{"| net share", "cmdi-windows-net"},
+		{"net localgroup users", "cmdi-windows-net"},
+		{"x;c$?u$-r$_l host", "cmdi-separator-command-unquoted"},
+		{"$(`id`)", "cmdi-separator-word-command"},
+		{"\r\nVRFY admin", "protocol-mail-command"},
+		{"\r\nb17 FETCH 1:* BODY[]", "protocol-mail-command"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.rule+"/"+tc.value, func(t *testing.T) {
+			findings := scanText(tc.value)
+			require.True(t, hasRuleID(findings, tc.rule), "%q: findings %v", tc.value, findings)
+		})
+	}
+}
+
+func TestShellRulesPassLookAlikes(t *testing.T) {
+	values := []string{
+		// Shell-like words in prose.
+		"cat videos are the best",
+		"date night at the time of the meeting",
+		"which one do you prefer?",
+		"time to ship the release",
+		"python developer wanted",
+		"ruby on rails upgrade",
+		"php 8 support",
+		"I like dogs; cat videos too",
+		"net income rose in Q3",
+		"for each item in (the list) do nothing",
+		"if a == b then return",
+		"if (x == 1) { y = 2 }",
+		"Meet me at 5 & bring snacks; see you",
+		"costs $5 & $10; tax extra",
+		// File paths and globs in prose and config.
+		"src/**/*.ts",
+		"/api/*/items",
+		"/users/{id}/orders",
+		"see docs/*.md for details",
+		"data:image/png;base64,iVBORw0KGgo=",
+		// Code in JSON strings.
+		"render() { return a || b; }",
+		"function f() { g() && h(); }",
+		"```python\nprint(1)\n```",
+		"{a, b, c}",
+		"diff a<(b) in math",
+		// Mail-like words.
+		"\nhelp us improve the docs",
+		"\r\nData protection notice",
+	}
+	for _, v := range values {
+		require.Empty(t, scanText(v), "%q", v)
+	}
+}
+
+func hasRuleID(findings []Finding, rule string) bool {
+	for _, f := range findings {
+		if f.Rule == rule {
+			return true
+		}
+	}
+	return false
+}
