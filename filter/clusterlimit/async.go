@@ -80,9 +80,8 @@ type Report struct {
 
 // Reports returns the hits to report now: when this VM holds the lease and
 // the sync interval has passed since its last round. It takes the hits out
-// of shared data; a report that then fails is not retried, since the
-// service may have counted it (a timeout) and a retry could count it
-// twice. Call it on every tick.
+// of shared data. A report that then fails is not retried, because the
+// service may have counted it before a timeout. Call it on every tick.
 func (l *Limiter) Reports() []Report {
 	now := l.now()
 	// A tick that comes a little early still reports, so that timer jitter

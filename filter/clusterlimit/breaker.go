@@ -11,7 +11,7 @@ import (
 // breakerKey holds the circuit breaker that every worker shares.
 const breakerKey = KeyPrefix + "breaker"
 
-// breakerState is where the breaker is.
+// breakerState is the state of the circuit breaker.
 type breakerState uint8
 
 const (
@@ -162,8 +162,8 @@ func (l *Limiter) failed(now time.Time) Transition {
 			b.failures++
 			b.state, b.until, t = open, now.Add(l.cfg.Breaker.CoolDown).UnixMilli(), Reopened
 		case open:
-			// A callout that started before the breaker opened: the
-			// breaker already knows.
+			// A callout that started before the breaker opened changes
+			// nothing.
 			return nil, false
 		}
 		return b.encode(), true

@@ -171,7 +171,8 @@ func TestClusterSyncAdmitsExactlyTheLimitAcrossProxies(t *testing.T) {
 			require.Equal(t, before, callouts(h), "a blocked descriptor must not cause a callout")
 		}
 
-		// Another client is unaffected and sees the service's quota.
+		// Another client is admitted, with the service's quota in the
+		// headers.
 		result := send(t, proxies[0], 0, randomClient())
 		require.Equal(t, 200, result.Response.Status)
 		require.Equal(t, `"per-ip";q=7;w=3600`, result.Response.Header("ratelimit-policy"))
