@@ -13,6 +13,7 @@ import (
 	"github.com/bulwark-dev/bulwark/filter"
 	"github.com/bulwark-dev/bulwark/filter/clusterlimit"
 	"github.com/bulwark-dev/bulwark/filter/config"
+	"github.com/bulwark-dev/bulwark/filter/event"
 )
 
 // metricBreaker counts the transitions of the circuit breaker in front of
@@ -216,6 +217,30 @@ func (c *clusterLimits) report(result *clusterlimit.Result) {
 	if counter := c.transitions[result.Transition]; counter != nil {
 		c.metrics.add(counter)
 	}
+	if result.Transition != clusterlimit.Closed {
+		c.logDependencyFailure(result)
+	}
+}
+
+// logDependencyFailure writes the dependency_failure event of a breaker
+// that opened, once per transition. Its details name the cluster and the
+// last failure, which holds no descriptor value.
+func (c *clusterLimits) logDependencyFailure(result *clusterlimit.Result) {
+	details := []event.Detail{
+		event.String("dependency", "rate_limit_service"),
+		event.String("cluster", c.service.Cluster),
+		event.String("breaker", result.Transition.String()),
+	}
+	if result.Err != nil {
+		details = append(details, event.String("error", result.Err.Error()))
+	}
+	e := event.New(event.DependencyFailure, event.High, event.Logged, &event.Facts{
+		Time:    time.Now(),
+		ID:      newEventID(),
+		Details: details,
+	})
+	logEvent(nil, &e)
+	c.metrics.countEvent(event.DependencyFailure)
 }
 
 // tick reports the Async rules' hits when this VM holds the lease.

@@ -254,6 +254,8 @@ func TestClusterServiceDownFollowsFailureModeAndRecovers(t *testing.T) {
 	}
 	require.Equal(t, 3, callouts(syncProxy)-1, "no callouts while the breaker is open")
 	requireLogOnce(t, syncProxy, "circuit breaker opened")
+	requireLogOnce(t, syncProxy, `"type":"dependency_failure"`)
+	requireLogOnce(t, syncProxy, `"cluster":"ratelimit","breaker":"opened","error":"rate limit service: connection failed"`)
 
 	// The async proxy admits until 3 reports in a row have failed; then its
 	// breaker opens and its rule denies.
