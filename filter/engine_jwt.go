@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/bulwark-dev/bulwark/filter/apikey"
+	"github.com/bulwark-dev/bulwark/filter/bruteforce"
 	"github.com/bulwark-dev/bulwark/filter/jwt"
 	"github.com/bulwark-dev/bulwark/filter/route"
 )
@@ -160,6 +161,9 @@ func (e *Engine) allowToken(req *Request, r *route.Route, ex apikey.Extraction, 
 		}
 		d := tokenReplies[failure.Code].decision(req.RequestID, r.Name, "jwt_"+failure.Reason)
 		d.TokenID = jwt.Fingerprint(ex.Credential)
+		if e.cfg.BruteForce != nil {
+			d.ClaimedID = bruteforce.UnsafeClaimedToken(ex.Credential)
+		}
 		return d
 	}
 

@@ -38,6 +38,9 @@ type httpContext struct {
 
 	// ev holds the request's facts for its event and metrics.
 	ev eventState
+
+	// bf holds the client address for the brute-force protection.
+	bf bruteStream
 }
 
 // OnHttpRequestHeaders authenticates the request and either lets it continue,
@@ -69,10 +72,14 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 	}
 
 	h.noteRequest(&request)
+	if h.refuseBanned(&request) {
+		return types.ActionPause
+	}
 	decision := h.engine.Check(&request)
 	if h.awaitKeys(&request, &decision, numHeaders, endOfStream) {
 		return types.ActionPause
 	}
+	h.countAuthFailure(&decision)
 	if decision.Allow {
 		h.limit(&decision, &request)
 	}

@@ -33,6 +33,9 @@ type pluginContext struct {
 
 	// events sends security events to the log and the metrics.
 	events *eventSink
+
+	// brute bans clients that fail authentication too often; nil when off.
+	brute *bruteGuard
 }
 
 // OnPluginStart parses and compiles the plugin configuration. A rejected
@@ -69,6 +72,7 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 	p.limiter = newLimiter(cfg)
 	p.injection = cfg.Injection
 	p.events = newEventSink(cfg)
+	p.brute = newBruteGuard(cfg, p.events.metricsOrNil())
 	if p.jwks = newJWKSFetcher(p.engine); p.jwks != nil {
 		p.jwks.start()
 	}
@@ -78,7 +82,8 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 
 func (p *pluginContext) NewHttpContext(contextID uint32) types.HttpContext {
 	return &httpContext{engine: p.engine, limiter: p.limiter, inj: injectionState{config: p.injection},
-		jwks: jwksStream{fetcher: p.jwks, id: contextID}, ev: eventState{sink: p.events}}
+		jwks: jwksStream{fetcher: p.jwks, id: contextID}, ev: eventState{sink: p.events},
+		bf: bruteStream{guard: p.brute}}
 }
 
 // OnTick refreshes the remote key sets and sends pending metrics.

@@ -2,6 +2,7 @@ package bruteforce
 
 import (
 	"errors"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -95,6 +96,10 @@ type Client struct {
 	// Exempt is set for an address in an exempt network.
 	Exempt bool
 
+	// Network is the client address grouped by network, as it is banned,
+	// such as 192.0.2.7/32 or 2001:db8:1:2::/64.
+	Network netip.Prefix
+
 	tag  uint64
 	slot uint64
 }
@@ -112,8 +117,9 @@ func (g *Guard) Client(source string, headers [][2]string) Client {
 	}
 
 	var buf [17]byte
-	tag := nonZero(ratelimit.Hash(ratelimit.AppendClientKey(buf[:0], g.clientIP.Group(addr))))
-	return Client{Found: true, tag: tag, slot: tag % g.slots}
+	network := g.clientIP.Group(addr)
+	tag := nonZero(ratelimit.Hash(ratelimit.AppendClientKey(buf[:0], network)))
+	return Client{Found: true, Network: network, tag: tag, slot: tag % g.slots}
 }
 
 func nonZero(hash uint64) uint64 {
