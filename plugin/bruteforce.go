@@ -14,24 +14,24 @@ import (
 	"github.com/bulwark-dev/bulwark/filter/jwt"
 )
 
-// reasonBanned is the Decision.Reason of a request refused because its
+// reasonBanned is the Decision.Reason of a request rejected because its
 // client address is banned.
 const reasonBanned = "banned"
 
 // Metric names of the brute-force protection.
 const (
-	metricBruteForceBans    = "bulwark_brute_force_bans"
-	metricBruteForceRefused = "bulwark_brute_force_refused"
+	metricBruteForceBans     = "bulwark_brute_force_bans"
+	metricBruteForceRejected = "bulwark_brute_force_rejected"
 )
 
 // bruteGuard is the brute-force protection of one plugin on one VM.
 type bruteGuard struct {
 	guard *bruteforce.Guard
 
-	// bans counts the bans this VM started, refused the requests it
-	// refused under a ban; nil when metrics are off.
-	bans, refused *counter
-	metrics       *metrics
+	// bans counts the bans this VM started, and rejected the requests it
+	// rejected under a ban. Both are nil when metrics are off.
+	bans, rejected *counter
+	metrics        *metrics
 }
 
 // bruteStream is the per-request state of the brute-force protection.
@@ -55,7 +55,7 @@ func newBruteGuard(cfg *config.Config, m *metrics) *bruteGuard {
 		metrics: m,
 	}
 	if m != nil {
-		g.bans, g.refused = m.define(metricBruteForceBans), m.define(metricBruteForceRefused)
+		g.bans, g.rejected = m.define(metricBruteForceBans), m.define(metricBruteForceRejected)
 	}
 	if err := g.guard.Prepare(); err != nil {
 		// A slot that was not created is created on first use, where a
@@ -67,11 +67,11 @@ func newBruteGuard(cfg *config.Config, m *metrics) *bruteGuard {
 	return g
 }
 
-// refuseBanned finds the client address and, when it is banned, ends the
+// rejectBanned finds the client address and, when it is banned, ends the
 // request with the ban reply. It runs before authentication, so that a
 // banned client costs one shared-data read. A store failure lets the
 // request through to authentication, with a warning.
-func (h *httpContext) refuseBanned(request *filter.Request) bool {
+func (h *httpContext) rejectBanned(request *filter.Request) bool {
 	g := h.bf.guard
 	if g == nil {
 		return false
@@ -98,7 +98,7 @@ func (h *httpContext) refuseBanned(request *filter.Request) bool {
 		ReplyHeaders: reply.Headers,
 		Reason:       reasonBanned,
 	}
-	g.count(g.refused)
+	g.count(g.rejected)
 	h.record(&decision)
 	h.reply(&decision)
 	return true
@@ -122,11 +122,11 @@ func (h *httpContext) countAuthFailure(decision *filter.Decision) {
 
 // countUpstreamStatus counts an upstream response whose status the
 // configuration lists, such as the upstream's own 401. The filter's own
-// local replies pass this callback too; they are not upstream answers, so
+// local replies pass this callback too. They are not upstream responses, so
 // only a request that the filter let through is counted.
 func (h *httpContext) countUpstreamStatus() {
 	g := h.bf.guard
-	if g == nil || !h.bf.client.Found || !h.ev.allowed {
+	if g == nil || len(g.guard.Config().CountUpstream) == 0 || !h.bf.client.Found || !h.ev.allowed {
 		return
 	}
 	value, err := proxywasm.GetHttpResponseHeader(":status")

@@ -72,7 +72,7 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 	}
 
 	h.noteRequest(&request)
-	if h.refuseBanned(&request) {
+	if h.rejectBanned(&request) {
 		return types.ActionPause
 	}
 	decision := h.engine.Check(&request)

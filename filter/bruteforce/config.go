@@ -27,9 +27,9 @@ type Config struct {
 	// previous window (see distinct.go); 0 turns the check off.
 	MaxIdentitiesPerIP int
 
-	// MaxFailuresPerIdentity is the number of failures of one identity,
-	// from any address, within Window, from which on every failure of that
-	// identity bans the address it came from; 0 turns the check off.
+	// MaxFailuresPerIdentity is the count of failures of one identity, from
+	// any address within Window, at which each further failure of that
+	// identity bans the address it came from. 0 turns the check off.
 	MaxFailuresPerIdentity int
 
 	// BanDuration is how long a ban lasts.

@@ -8,7 +8,7 @@
 // failures from the address, distinct identities that failed from the
 // address (credential stuffing), and failures of one identity from any
 // address (an attack on one account). A ban is a time stored in the
-// address's entry, so every worker sees it on its next read and it lifts by
+// address's entry, so every worker reads it on its next request and it lifts by
 // the clock alone. The account is never locked: only addresses are banned.
 //
 // Shared data has no expiry and no delete, so both tables hash their keys

@@ -14,11 +14,12 @@ const Ways = 4
 //
 //	tag:uint64 index:int64 previous:uint32 current:uint32 until:int64 idsPrevious:uint64 idsCurrent:uint64
 //
-// big-endian. tag is the key's 64-bit hash (0 for a free entry), index the
-// fixed window (Unix milliseconds / window length) of current, until the end
-// of the ban in Unix nanoseconds (0 for none), and ids the identity bitmaps
-// of the current and the previous window (client address table only). A
-// value of another length or format reads as free entries.
+// big-endian. tag is the key's 64-bit hash (0 for a free entry). index is
+// the fixed window of current, in Unix milliseconds / window length. until
+// is the end of the ban in Unix nanoseconds (0 for none). The ids fields are
+// the identity bitmaps of the previous and the current window, used in the
+// client address table only. A value of another length or format reads as
+// free entries.
 const (
 	slotFormat byte = 1
 	entrySize       = 48
@@ -151,10 +152,10 @@ func (e *entry) advance(w window) {
 	e.current, e.idsCurrent, e.index = 0, 0, w.index
 }
 
-// weight is the failures in the last window, estimated as the ratelimit
-// package's sliding window does (previous weighted by the share of it that
-// the window still covers, plus current), times the window length in
-// milliseconds, so that it stays an integer.
+// weight is the estimated failures in the last window times the window
+// length in milliseconds, which keeps it an integer. The estimate is the
+// ratelimit package's: previous, weighted by the share of it that the
+// sliding window still covers, plus current.
 func (e *entry) weight(w window) uint64 {
 	elapsed := min(w.elapsed, w.length)
 	return uint64(e.previous)*(w.length-elapsed) + uint64(e.current)*w.length

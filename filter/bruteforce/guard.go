@@ -28,7 +28,7 @@ type Guard struct {
 	identityBits int
 }
 
-// New returns a guard for cfg that finds client addresses as clientIP says,
+// New returns a guard for cfg that finds client addresses with clientIP,
 // keeps its tables in store and reads the time from now.
 func New(cfg *Config, clientIP *ratelimit.ClientIP, store ratelimit.Store, now func() time.Time) *Guard {
 	g := &Guard{

@@ -29,7 +29,7 @@ func ClaimedKey(credential string) string {
 }
 
 // ClaimedKeyID returns the claimed identity of a configured key that was
-// refused (disabled, expired or not yet valid): its id.
+// rejected (disabled, expired or not yet valid): its id.
 func ClaimedKeyID(id string) string {
 	return claimedKeyID + id
 }

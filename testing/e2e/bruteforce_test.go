@@ -29,7 +29,7 @@ func bruteConfig(t testing.TB, bruteForce, rateLimits any) string {
 }
 
 // sendFrom sends GET /orders on worker from the peer source, with the
-// upstream's answer when upstream is not nil.
+// upstream's response when upstream is not nil.
 func sendFrom(t testing.TB, h *host.Host, worker int, source string, upstream host.Upstream, headers ...[2]string) *host.Response {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -70,9 +70,9 @@ func requireBanReply(t *testing.T, resp *host.Response, status int, retryAfter s
 var readerKeyHeader = [2]string{"x-api-key", keyReader.Key}
 
 // TestBruteForceBanAcrossWorkers spreads failures from one address over
-// four workers at once: the ban starts at exactly the threshold, every
-// worker refuses the address, other addresses go on, one event reports
-// the ban, and the ban lifts after ban_duration by the clock.
+// four workers at once. The ban starts at exactly the threshold and every
+// worker rejects the address, while other addresses go on. One event
+// reports the ban, and the ban lifts after ban_duration by the clock.
 func TestBruteForceBanAcrossWorkers(t *testing.T) {
 	const workers, threshold = 4, 12
 	const attacker, bystander = "203.0.113.7:5000", "198.51.100.20:5000"
@@ -109,7 +109,7 @@ func TestBruteForceBanAcrossWorkers(t *testing.T) {
 	}
 
 	requireMetric(t, h, "bulwark_brute_force_bans", 1)
-	requireMetric(t, h, "bulwark_brute_force_refused", workers+1)
+	requireMetric(t, h, "bulwark_brute_force_rejected", workers+1)
 	requireMetric(t, h, "bulwark_requests.decision.denied.reason.banned", workers+1)
 
 	// Workers racing past the threshold together start one ban.
@@ -191,7 +191,7 @@ func TestBruteForceTargetedIdentity(t *testing.T) {
 	require.Len(t, banEvents(t, h, "banned"), 2)
 }
 
-// TestBruteForceCountsUpstream401 counts the upstream's 401 answers, and
+// TestBruteForceCountsUpstream401 counts the upstream's 401 responses, and
 // the filter's own 401 once, not again as a response.
 func TestBruteForceCountsUpstream401(t *testing.T) {
 	h, _ := startRateHost(t, 2, bruteConfig(t, map[string]any{
@@ -222,7 +222,7 @@ func TestBruteForceExemptNetworks(t *testing.T) {
 }
 
 // TestBruteForceForwardedClient bans the client that X-Forwarded-For
-// names when rate_limits.client_ip trusts one hop, answering 403.
+// names when rate_limits.client_ip trusts one hop, with status 403.
 func TestBruteForceForwardedClient(t *testing.T) {
 	h, _ := startRateHost(t, 2, bruteConfig(t, map[string]any{
 		"max_failures_per_ip": 2, "status": 403, "ban_duration": "2m",
