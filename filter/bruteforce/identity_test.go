@@ -43,3 +43,18 @@ func TestUnsafeClaimedToken(t *testing.T) {
 		})
 	}
 }
+
+// FuzzUnsafeClaimedToken checks that any token yields a claimed identity
+// of a known kind without panicking.
+func FuzzUnsafeClaimedToken(f *testing.F) {
+	f.Add("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.sig")
+	f.Add("a.b.c")
+	f.Add("..")
+	f.Add("x.e30.")
+	f.Fuzz(func(t *testing.T, token string) {
+		got := UnsafeClaimedToken(token)
+		if !strings.HasPrefix(got, "s:") && !strings.HasPrefix(got, "t:") {
+			t.Fatalf("claimed identity %q has no known kind", got)
+		}
+	})
+}
