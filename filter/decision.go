@@ -76,6 +76,13 @@ type Decision struct {
 	// They are "" for other decisions.
 	TokenProvider, TokenKID, TokenJTI string
 
+	// ClaimedID is, on a failed authentication with brute_force configured,
+	// the identity the request claimed, for counting failures per
+	// identity: see bruteforce.ClaimedKey, ClaimedKeyID and
+	// UnsafeClaimedToken. It holds no credential, but a claimed JWT subject
+	// is client-chosen text, so it must be hashed and never logged.
+	ClaimedID string
+
 	// Reason is a short detail for the debug log, one of the Reason*
 	// constants. Unlike Code, it distinguishes an unknown, disabled, expired
 	// and not yet valid key, so it must never reach the client.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bulwark-dev/bulwark/filter/apikey"
+	"github.com/bulwark-dev/bulwark/filter/bruteforce"
 	"github.com/bulwark-dev/bulwark/filter/config"
 	"github.com/bulwark-dev/bulwark/filter/jwt"
 	"github.com/bulwark-dev/bulwark/filter/route"
@@ -255,13 +256,20 @@ func (e *Engine) checkAPIKey(req *Request, r *route.Route, t target) Decision {
 
 	key := e.lookup(credential)
 	if key == nil {
-		return e.invalid.decision(req.RequestID, r.Name, ReasonUnknownKey)
+		d := e.invalid.decision(req.RequestID, r.Name, ReasonUnknownKey)
+		if e.cfg.BruteForce != nil {
+			d.ClaimedID = bruteforce.ClaimedKey(credential)
+		}
+		return d
 	}
 	if status := e.statusOf(key); status != apikey.StatusValid {
 		// The key id goes to the log only: the reply is the same as for an
 		// unknown key, so the client learns nothing.
 		d := e.invalid.decision(req.RequestID, r.Name, invalidKeyReason(status))
 		d.KeyID = key.ID
+		if e.cfg.BruteForce != nil {
+			d.ClaimedID = bruteforce.ClaimedKeyID(key.ID)
+		}
 		return d
 	}
 

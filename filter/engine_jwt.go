@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/bulwark-dev/bulwark/filter/apikey"
+	"github.com/bulwark-dev/bulwark/filter/bruteforce"
 	"github.com/bulwark-dev/bulwark/filter/jwt"
 	"github.com/bulwark-dev/bulwark/filter/route"
 )
@@ -180,6 +181,9 @@ func (e *Engine) allowToken(req *Request, r *route.Route, ex apikey.Extraction, 
 		d.TokenID = jwt.Fingerprint(ex.Credential)
 		info := e.tokens.InspectUnverified(ex.Credential)
 		d.TokenProvider, d.TokenKID, d.TokenJTI = info.Provider, info.KID, info.JTI
+		if e.cfg.BruteForce != nil {
+			d.ClaimedID = bruteforce.UnsafeClaimedToken(ex.Credential)
+		}
 		return d
 	}
 

@@ -41,6 +41,9 @@ type httpContext struct {
 
 	// cluster holds the request while the rate limit service decides it.
 	cluster clusterState
+
+	// bf holds the client address for the brute-force protection.
+	bf bruteStream
 }
 
 // OnHttpRequestHeaders authenticates the request and either lets it continue,
@@ -72,10 +75,14 @@ func (h *httpContext) OnHttpRequestHeaders(numHeaders int, endOfStream bool) (ac
 	}
 
 	h.noteRequest(&request)
+	if h.rejectBanned(&request) {
+		return types.ActionPause
+	}
 	decision := h.engine.Check(&request)
 	if h.awaitKeys(&request, &decision, numHeaders, endOfStream) {
 		return types.ActionPause
 	}
+	h.countAuthFailure(&decision)
 	if decision.Allow {
 		h.limit(&decision, &request)
 	}

@@ -36,6 +36,9 @@ type pluginContext struct {
 
 	// cluster asks the rate limit service; nil without cluster-wide rules.
 	cluster *clusterLimits
+
+	// brute bans clients that fail authentication too often; nil when off.
+	brute *bruteGuard
 }
 
 // OnPluginStart parses and compiles the plugin configuration. A rejected
@@ -72,6 +75,7 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 	p.limiter = newLimiter(cfg)
 	p.injection = cfg.Injection
 	p.events = newEventSink(cfg)
+	p.brute = newBruteGuard(cfg, p.events.metricsOrNil())
 	if p.jwks = newJWKSFetcher(p.engine); p.jwks != nil {
 		p.jwks.start()
 	}
@@ -83,7 +87,7 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 func (p *pluginContext) NewHttpContext(contextID uint32) types.HttpContext {
 	return &httpContext{engine: p.engine, limiter: p.limiter, inj: injectionState{config: p.injection},
 		jwks: jwksStream{fetcher: p.jwks, id: contextID}, ev: eventState{sink: p.events},
-		cluster: clusterState{limits: p.cluster}}
+		cluster: clusterState{limits: p.cluster}, bf: bruteStream{guard: p.brute}}
 }
 
 // OnTick refreshes the remote key sets, reports the cluster-wide hits and

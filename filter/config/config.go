@@ -6,6 +6,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/bulwark-dev/bulwark/filter/apikey"
+	"github.com/bulwark-dev/bulwark/filter/bruteforce"
 	"github.com/bulwark-dev/bulwark/filter/clusterlimit"
 	"github.com/bulwark-dev/bulwark/filter/jwt"
 	"github.com/bulwark-dev/bulwark/filter/ratelimit"
@@ -107,6 +108,10 @@ type Config struct {
 
 	// Events selects the sinks of security events and metrics.
 	Events Events
+
+	// BruteForce holds the brute-force protection; nil when the section is
+	// absent, which turns it off.
+	BruteForce *bruteforce.Config
 }
 
 // APIKeys is the compiled api_keys section.
@@ -183,7 +188,7 @@ func (p *parser) document(root gjson.Result) *Config {
 	}
 
 	members, _ := p.fields("", root,
-		"failure_policy", "identity_header", "path_normalization", "api_keys", "routes", "default_route", "rate_limits", "cluster_rate_limits", "injection", "jwt", "events")
+		"failure_policy", "identity_header", "path_normalization", "api_keys", "routes", "default_route", "rate_limits", "cluster_rate_limits", "injection", "jwt", "events", "brute_force")
 
 	cfg := &Config{
 		IdentityHeader: DefaultIdentityHeader,
@@ -222,6 +227,7 @@ func (p *parser) document(root gjson.Result) *Config {
 	cfg.ClusterRateLimits = p.clusterRateLimits("cluster_rate_limits", members["cluster_rate_limits"], rateRouteNames(routes), cfg.RateLimits)
 	cfg.Injection = p.injection("injection", members["injection"], routes)
 	cfg.Events = p.events("events", members["events"])
+	cfg.BruteForce = p.bruteForce("brute_force", members["brute_force"])
 	cfg.JWT = p.jwtSection("jwt", members["jwt"], routes, fallback)
 	p.checkJWTHeaders("jwt", members["jwt"], cfg)
 	return cfg

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bulwark-dev/bulwark/filter"
+	"github.com/bulwark-dev/bulwark/filter/bruteforce"
 	"github.com/bulwark-dev/bulwark/filter/jwt"
 	"github.com/bulwark-dev/bulwark/filter/ratelimit"
 )
@@ -83,6 +84,10 @@ func classify(d *filter.Decision) (Type, Severity) {
 	switch d.Code {
 	case filter.CodeMissingCredential, jwt.CodeMissingToken:
 		return AuthFailure, Low
+	case bruteforce.CodeBanned:
+		// One refusal of a banned client; the ban itself is the
+		// brute_force_attack event with action banned.
+		return BruteForceAttack, Low
 	case filter.CodeInsufficientScope:
 		return UnauthorizedAccess, Medium
 	case ratelimit.CodeRateLimited:
