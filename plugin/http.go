@@ -137,7 +137,7 @@ func (h *httpContext) reply(decision *filter.Decision) types.Action {
 	proxywasm.LogDebugf("denied status=%d code=%s reason=%s route=%q key_id=%q",
 		decision.Status, decision.Code, decision.Reason, decision.Route, decision.KeyID)
 
-	err := proxywasm.SendHttpResponse(uint32(decision.Status), decision.ReplyHeaders, decision.Body, -1)
+	err := proxywasm.SendHttpResponse(uint32(decision.Status), h.replyHeaders(decision), decision.Body, -1)
 	if err != nil {
 		proxywasm.LogErrorf("sending the local reply failed: %v", err)
 	}

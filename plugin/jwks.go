@@ -54,6 +54,10 @@ type jwksFetcher struct {
 	waiting map[uint32]time.Time
 	streams map[uint32]*httpContext
 
+	// events receives a dependency_failure event at the first failed
+	// fetch of a streak, and counts failed callouts; nil in tests.
+	events *eventSink
+
 	// refetch marks the providers whose keys lacked a token's kid. The
 	// next tick refetches them: a callout made by a stream is dropped by
 	// the SDK when the stream ends first, as a 401 always does.
@@ -194,6 +198,7 @@ func (f *jwksFetcher) response(numHeaders, bodySize int) (int, []byte) {
 func (f *jwksFetcher) complete(s *jwt.RemoteSync, status int, body []byte) {
 	res := s.Complete(time.Now(), status, body)
 	name := s.Provider().Name
+	f.noteFetch(s, status, res)
 	switch {
 	case res.Err != nil && res.Warn:
 		proxywasm.LogWarnf("jwt: provider %q: fetching the JWKS failed; keeping the last good key set (version %d) and retrying in %s: %v",

@@ -114,9 +114,10 @@ func logRateLimit(decision *filter.Decision, result *ratelimit.Result) {
 	}
 }
 
-// OnHttpResponseHeaders adds the rate limit headers of an allowed request
-// to the upstream's response.
+// OnHttpResponseHeaders adds the decision headers and the rate limit
+// headers of an allowed request to the upstream's response.
 func (h *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) types.Action {
+	h.addDecisionHeaders()
 	for _, header := range h.rateHeaders {
 		if err := proxywasm.AddHttpResponseHeader(header[0], header[1]); err != nil {
 			proxywasm.LogDebugf("adding response header %q failed: %v", header[0], err)

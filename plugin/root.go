@@ -68,8 +68,9 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 	p.engine = filter.New(cfg, filter.WithSignatureVerifier(nativeSignatureVerifier(cfg)))
 	p.limiter = newLimiter(cfg)
 	p.injection = cfg.Injection
-	p.events = newEventSink(cfg)
+	p.events = newEventSink(cfg, p.engine)
 	if p.jwks = newJWKSFetcher(p.engine); p.jwks != nil {
+		p.jwks.events = p.events
 		p.jwks.start()
 	}
 	proxywasm.LogInfo("configuration loaded")
@@ -81,7 +82,8 @@ func (p *pluginContext) NewHttpContext(contextID uint32) types.HttpContext {
 		jwks: jwksStream{fetcher: p.jwks, id: contextID}, ev: eventState{sink: p.events}}
 }
 
-// OnTick refreshes the remote key sets and sends pending metrics.
+// OnTick refreshes the remote key sets, exports due events and sends
+// pending metrics.
 func (p *pluginContext) OnTick() {
 	defer func() {
 		if v := recover(); v != nil {
@@ -91,5 +93,5 @@ func (p *pluginContext) OnTick() {
 	if p.jwks != nil {
 		p.jwks.tick()
 	}
-	p.events.metricsOrNil().flush()
+	p.events.tick()
 }
