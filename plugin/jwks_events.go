@@ -9,8 +9,8 @@ import (
 
 // noteFetch counts a failed JWKS callout and emits a dependency_failure
 // event at the first failed fetch of a streak, the one that complete logs
-// as a warning. A callout fails when it gets no 200 response; a 200 whose
-// body is not a usable key set is a failed fetch but not a failed callout.
+// as a warning. A callout fails when it gets no 200 response. A 200 whose
+// body is not a usable key set is a failed fetch, not a failed callout.
 func (f *jwksFetcher) noteFetch(s *jwt.RemoteSync, status int, res jwt.FetchResult) {
 	if f.events == nil {
 		return

@@ -16,7 +16,7 @@ import (
 
 // otlpReceiver is a loopback OTLP/HTTP logs endpoint. It decodes every
 // export request with the OpenTelemetry collector's own JSON decoder, and
-// answers with the status and after the delay that the test sets.
+// responds with the status and after the delay that the test sets.
 type otlpReceiver struct {
 	t   *testing.T
 	srv *httptest.Server
@@ -113,7 +113,7 @@ func (r *otlpReceiver) requireNoSecretExported(t *testing.T) {
 
 // withEvents returns the plugin configuration cfg with its events section
 // set to events.
-func withEvents(t *testing.T, cfg string, events map[string]any) string {
+func withEvents(t testing.TB, cfg string, events map[string]any) string {
 	t.Helper()
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal([]byte(cfg), &doc))

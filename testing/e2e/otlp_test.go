@@ -13,9 +13,8 @@ import (
 	"github.com/bulwark-dev/bulwark/testing/host"
 )
 
-// collectorKey is the static API key header of the collector; it carries
-// secretMarker, so that the leak checks see it if it reaches a log or a
-// payload.
+// collectorKey is the collector's API key, sent in a static header. It
+// contains secretMarker, so the leak checks catch it in a log or a payload.
 const collectorKey = "otel-" + secretMarker + "-collector-key"
 
 // otlpEvents is an events section with an OTLP sink on cluster "otel".
@@ -195,8 +194,8 @@ func TestOTLPBufferBound(t *testing.T) {
 }
 
 // TestOTLPSinkFailures checks that a collector that is down, slow or
-// refusing never changes a request's outcome: its batches are dropped and
-// counted, the failure is logged once per streak, and one
+// rejecting never changes a request's outcome. Its batches are dropped and
+// counted, and the failure is logged once per streak. One
 // dependency_failure event goes to the log but never to the collector.
 func TestOTLPSinkFailures(t *testing.T) {
 	tests := []struct {
