@@ -69,8 +69,7 @@ func newClusterLimits(cfg *config.Config, m *metrics) *clusterLimits {
 		proxywasm.LogWarnf("cluster rate limits: creating slots in shared data failed: %v", err)
 	}
 	if c.limiter.HasAsync() {
-		period := min(crl.SyncInterval, time.Second)
-		if err := proxywasm.SetTickPeriodMilliSeconds(uint32(period / time.Millisecond)); err != nil {
+		if err := shortenTickPeriod(crl.SyncInterval); err != nil {
 			proxywasm.LogErrorf("cluster rate limits: setting the tick period failed; async hits are not reported: %v", err)
 		}
 	}

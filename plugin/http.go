@@ -163,7 +163,7 @@ func (h *httpContext) reply(decision *filter.Decision) types.Action {
 			decision.Status, decision.Code, decision.Reason, decision.Route, decision.KeyID)
 	}
 
-	err := proxywasm.SendHttpResponse(uint32(decision.Status), decision.ReplyHeaders, decision.Body, -1)
+	err := proxywasm.SendHttpResponse(uint32(decision.Status), h.replyHeaders(decision), decision.Body, -1)
 	if err != nil {
 		proxywasm.LogErrorf("sending the local reply failed: %v", err)
 	}

@@ -55,6 +55,10 @@ type jwksFetcher struct {
 	waiting map[uint32]time.Time
 	streams map[uint32]*httpContext
 
+	// events receives a dependency_failure event at the first failed
+	// fetch of a streak, and counts failed callouts; nil in tests.
+	events *eventSink
+
 	// refetch marks the providers whose keys lacked a token's kid. The
 	// next tick refetches them: a callout made by a stream is dropped by
 	// the SDK when the stream ends first, as a 401 always does.
@@ -197,6 +201,7 @@ func (f *jwksFetcher) response(numHeaders, bodySize, maxBytes int) (int, []byte)
 // and tokens never reach the log.
 func (f *jwksFetcher) complete(s jwt.Fetcher, status int, body []byte) {
 	res := s.Complete(time.Now(), status, body)
+	f.noteFetch(s, status, res)
 	if res.Next {
 		f.fetch(s)
 		return

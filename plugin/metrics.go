@@ -60,6 +60,9 @@ type metrics struct {
 	ruleHits        map[string]*counter
 	all             []*counter
 
+	// sinks holds the OTLP sink, callout and cache counters.
+	sinks sinkMetrics
+
 	headersTime proxywasm.MetricHistogram
 	samples     []uint64
 	updates     int
@@ -69,7 +72,7 @@ type metrics struct {
 // newMetrics defines the metrics of cfg and starts the tick that flushes
 // them, or returns nil when the configuration turns them off or the host
 // refuses them: metrics never stop the filter from starting.
-func newMetrics(cfg *config.Config) (m *metrics) {
+func newMetrics(cfg *config.Config, engine *filter.Engine) (m *metrics) {
 	if !cfg.Events.Metrics {
 		return nil
 	}
@@ -100,6 +103,7 @@ func newMetrics(cfg *config.Config) (m *metrics) {
 	for _, rule := range cfg.ClusterRateLimits.Rules {
 		m.ruleHits[rule.Name] = m.define(metricRateLimitHits + ".rule." + rule.Name)
 	}
+	m.defineSinkMetrics(cfg, engine)
 	if err := proxywasm.SetTickPeriodMilliSeconds(uint32(metricsTickPeriod / time.Millisecond)); err != nil {
 		proxywasm.LogWarnf("setting the tick period failed, metrics are sent every %d updates only: %v", flushEvery, err)
 	}

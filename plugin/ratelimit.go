@@ -114,11 +114,12 @@ func logRateLimit(decision *filter.Decision, result *ratelimit.Result) {
 	}
 }
 
-// OnHttpResponseHeaders adds the rate limit headers of an allowed request
-// to the upstream's response, and counts an upstream status that the
-// brute-force protection counts.
+// OnHttpResponseHeaders adds the decision headers and the rate limit
+// headers of an allowed request to the upstream's response, and counts an
+// upstream status that the brute-force protection counts.
 func (h *httpContext) OnHttpResponseHeaders(numHeaders int, endOfStream bool) types.Action {
 	h.countUpstreamStatus()
+	h.addDecisionHeaders()
 	for _, header := range h.rateHeaders {
 		if err := proxywasm.AddHttpResponseHeader(header[0], header[1]); err != nil {
 			proxywasm.LogDebugf("adding response header %q failed: %v", header[0], err)

@@ -74,9 +74,10 @@ func (p *pluginContext) OnPluginStart(int) (status types.OnPluginStartStatus) {
 	p.engine = filter.New(cfg, filter.WithSignatureVerifier(nativeSignatureVerifier(cfg)))
 	p.limiter = newLimiter(cfg)
 	p.injection = cfg.Injection
-	p.events = newEventSink(cfg)
+	p.events = newEventSink(cfg, p.engine)
 	p.brute = newBruteGuard(cfg, p.events.metricsOrNil())
 	if p.jwks = newJWKSFetcher(p.engine); p.jwks != nil {
+		p.jwks.events = p.events
 		p.jwks.start()
 	}
 	p.cluster = newClusterLimits(cfg, p.events.metricsOrNil())
@@ -90,8 +91,8 @@ func (p *pluginContext) NewHttpContext(contextID uint32) types.HttpContext {
 		cluster: clusterState{limits: p.cluster}, bf: bruteStream{guard: p.brute}}
 }
 
-// OnTick refreshes the remote key sets, reports the cluster-wide hits and
-// sends pending metrics.
+// OnTick refreshes the remote key sets, reports the cluster-wide hits,
+// exports due events and sends pending metrics.
 func (p *pluginContext) OnTick() {
 	defer func() {
 		if v := recover(); v != nil {
@@ -102,5 +103,5 @@ func (p *pluginContext) OnTick() {
 		p.jwks.tick()
 	}
 	p.cluster.tick()
-	p.events.metricsOrNil().flush()
+	p.events.tick()
 }

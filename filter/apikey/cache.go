@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -25,6 +26,9 @@ type Cache struct {
 	seed    maphash.Seed
 	max     int
 	entries map[uint64]cacheEntry
+
+	// hits and misses count the lookups of an enabled cache.
+	hits, misses atomic.Uint64
 }
 
 type cacheEntry struct {
@@ -56,9 +60,17 @@ func (c *Cache) Get(credential string) *Key {
 	c.mu.Unlock()
 
 	if ok && subtle.ConstantTimeCompare(stringBytes(entry.credential), stringBytes(credential)) == 1 {
+		c.hits.Add(1)
 		return entry.key
 	}
+	c.misses.Add(1)
 	return nil
+}
+
+// Stats returns the number of lookups that found a credential and of those
+// that did not, since the cache was made. A disabled cache counts none.
+func (c *Cache) Stats() (hits, misses uint64) {
+	return c.hits.Load(), c.misses.Load()
 }
 
 // Put remembers that credential matched key.

@@ -47,3 +47,19 @@ func TestCacheCopiesCredential(t *testing.T) {
 
 	require.NotNil(t, c.Get("bwk_demo"))
 }
+
+func TestCacheStats(t *testing.T) {
+	c := NewCache(4)
+	c.Get("bwk_demo")
+	c.Put("bwk_demo", &Key{ID: "demo"})
+	c.Get("bwk_demo")
+	c.Get("bwk_demo")
+	hits, misses := c.Stats()
+	require.Equal(t, uint64(2), hits)
+	require.Equal(t, uint64(1), misses)
+
+	disabled := NewCache(0)
+	disabled.Get("bwk_demo")
+	hits, misses = disabled.Stats()
+	require.Zero(t, hits+misses, "a disabled cache counts nothing")
+}

@@ -1,6 +1,10 @@
 package config
 
-import "github.com/tidwall/gjson"
+import (
+	"slices"
+
+	"github.com/tidwall/gjson"
+)
 
 // EventSeverities are the severity names of the events section, in
 // increasing order. They match the schema names of filter/event.
@@ -18,7 +22,31 @@ type Events struct {
 	// Metrics updates the filter's counters and its processing time
 	// histogram.
 	Metrics bool
+
+	// OTLP exports events to an OpenTelemetry collector; nil when the
+	// section is absent.
+	OTLP *OTLP
+
+	// ResponseHeaders selects the responses that tell the client the
+	// decision and the event id.
+	ResponseHeaders ResponseHeaders
 }
+
+// ResponseHeaders selects the responses that carry x-bulwark-decision and
+// x-bulwark-event-id.
+type ResponseHeaders uint8
+
+// The values of events.response_headers, in the order of
+// ResponseHeadersNames.
+const (
+	ResponseHeadersNone   ResponseHeaders = iota // no response; the default
+	ResponseHeadersDenied                        // the filter's local replies
+	ResponseHeadersAll                           // local replies and allowed responses
+)
+
+// ResponseHeadersNames are the configuration names of the ResponseHeaders
+// values.
+var ResponseHeadersNames = []string{"none", "denied", "all"}
 
 // defaultEvents is the section when absent: everything on.
 func defaultEvents() Events {
@@ -31,7 +59,7 @@ func (p *parser) events(path string, v gjson.Result) Events {
 	if !v.Exists() {
 		return ev
 	}
-	members, ok := p.fields(path, v, "log", "log_min_severity", "metrics")
+	members, ok := p.fields(path, v, "log", "log_min_severity", "metrics", "otlp", "response_headers")
 	if !ok {
 		return ev
 	}
@@ -53,6 +81,14 @@ func (p *parser) events(path string, v gjson.Result) Events {
 	if m, ok := members["metrics"]; ok {
 		if b, ok := p.boolean(child(path, "metrics"), m); ok {
 			ev.Metrics = b
+		}
+	}
+	if m, ok := members["otlp"]; ok {
+		ev.OTLP = p.otlp(child(path, "otlp"), m)
+	}
+	if m, ok := members["response_headers"]; ok {
+		if s, ok := p.enum(child(path, "response_headers"), m, ResponseHeadersNames...); ok {
+			ev.ResponseHeaders = ResponseHeaders(slices.Index(ResponseHeadersNames, s))
 		}
 	}
 	return ev

@@ -12,6 +12,9 @@ type cache struct {
 	entries              map[string]*Result
 	order                []string // insertion order, a ring of maxEntries
 	next                 int      // the slot of order to fill next
+
+	// hits and misses count the lookups of an enabled cache.
+	hits, misses uint64
 }
 
 func newCache(maxEntries, maxBytes int) *cache {
@@ -28,10 +31,15 @@ func newCache(maxEntries, maxBytes int) *cache {
 
 // get returns the result of token when it is cached and not expired at now.
 func (c *cache) get(token string, now time.Time) *Result {
-	r := c.entries[token]
-	if r == nil || (!r.Expiry.IsZero() && !now.Before(r.Expiry)) {
+	if c.maxEntries == 0 {
 		return nil
 	}
+	r := c.entries[token]
+	if r == nil || (!r.Expiry.IsZero() && !now.Before(r.Expiry)) {
+		c.misses++
+		return nil
+	}
+	c.hits++
 	return r
 }
 

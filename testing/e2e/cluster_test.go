@@ -301,12 +301,12 @@ func TestClusterRedisDownFollowsFailureModeAndRecovers(t *testing.T) {
 	require.Eventually(t, func() bool {
 		require.NoError(t, h.Advance(30*time.Second))
 		send(t, h, 0, client)
-		return countLogs(h, "circuit breaker closed") == 1
+		return countLogsContaining(h, "circuit breaker closed") == 1
 	}, 20*time.Second, 200*time.Millisecond, "the breaker closes once Redis is back")
 	require.Equal(t, 200, send(t, h, 1, client).Response.Status)
 }
 
-func countLogs(h *host.Host, text string) int {
+func countLogsContaining(h *host.Host, text string) int {
 	n := 0
 	for _, entry := range h.Logs() {
 		if strings.Contains(entry.Message, text) {
@@ -318,7 +318,7 @@ func countLogs(h *host.Host, text string) int {
 
 func requireLogOnce(t *testing.T, h *host.Host, text string) {
 	t.Helper()
-	require.Equal(t, 1, countLogs(h, text), "log lines containing %q", text)
+	require.Equal(t, 1, countLogsContaining(h, text), "log lines containing %q", text)
 }
 
 func TestClusterSlowServiceTimesOut(t *testing.T) {
@@ -344,7 +344,7 @@ func TestClusterSlowServiceTimesOut(t *testing.T) {
 	require.Equal(t, 429, result.Response.Status, "failure_mode deny")
 	require.GreaterOrEqual(t, elapsed, 100*time.Millisecond)
 	require.Less(t, elapsed, 2*time.Second, "the timeout bounds the wait")
-	require.Equal(t, 1, countLogs(h, "rate limit service: timed out"), "the debug log names the timeout")
+	require.Equal(t, 1, countLogsContaining(h, "rate limit service: timed out"), "the debug log names the timeout")
 }
 
 func TestClusterExampleMatchesItsLimitsFile(t *testing.T) {
