@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -72,6 +73,23 @@ func (r *Redis) Start() {
 // Clients see their connections reset and new connections refused.
 func (r *Redis) Stop() {
 	r.proc.stop()
+}
+
+// Pause stops Redis with SIGSTOP: its port still accepts connections, but
+// Redis reads and answers nothing until Resume, as over a lost network.
+func (r *Redis) Pause() {
+	r.tb.Helper()
+	if err := r.proc.signal(syscall.SIGSTOP); err != nil {
+		r.tb.Fatal(err)
+	}
+}
+
+// Resume continues Redis after Pause with SIGCONT.
+func (r *Redis) Resume() {
+	r.tb.Helper()
+	if err := r.proc.signal(syscall.SIGCONT); err != nil {
+		r.tb.Fatal(err)
+	}
 }
 
 // ping sends PING in the Redis protocol and expects +PONG.
