@@ -35,11 +35,11 @@ descriptors:
 `
 
 // jsonClient sends requests to the service. Its timeout is longer than any
-// answer the tests expect, but short enough to detect a request that hangs.
+// response the tests expect, but short enough to detect a request that hangs.
 var jsonClient = &http.Client{Timeout: 10 * time.Second}
 
-// answer is one response of POST /json.
-type answer struct {
+// reply is one HTTP response of POST /json.
+type reply struct {
 	Status      int
 	ContentType string
 	Body        string
@@ -47,25 +47,25 @@ type answer struct {
 }
 
 // decode parses the body as a JSON object.
-func (a answer) decode(t *testing.T) map[string]any {
+func (a reply) decode(t *testing.T) map[string]any {
 	t.Helper()
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal([]byte(a.Body), &doc), "body %q", a.Body)
 	return doc
 }
 
-// postJSON sends body to POST /json with client and returns the answer.
-func postJSON(t testing.TB, client *http.Client, s *Service, body string) (answer, error) {
+// postJSON sends body to POST /json with client and returns the reply.
+func postJSON(t testing.TB, client *http.Client, s *Service, body string) (reply, error) {
 	t.Helper()
 	start := time.Now()
 	resp, err := client.Post(s.URL()+"/json", "application/json", bytes.NewBufferString(body))
 	if err != nil {
-		return answer{Elapsed: time.Since(start)}, err
+		return reply{Elapsed: time.Since(start)}, err
 	}
 	defer resp.Body.Close()
 
 	data, err := io.ReadAll(resp.Body)
-	a := answer{
+	a := reply{
 		Status:      resp.StatusCode,
 		ContentType: resp.Header.Get("Content-Type"),
 		Body:        string(data),
@@ -75,7 +75,7 @@ func postJSON(t testing.TB, client *http.Client, s *Service, body string) (answe
 }
 
 // mustPost is postJSON that fails t on a transport error.
-func mustPost(t *testing.T, s *Service, body string) answer {
+func mustPost(t *testing.T, s *Service, body string) reply {
 	t.Helper()
 	a, err := postJSON(t, jsonClient, s, body)
 	require.NoError(t, err)
@@ -148,7 +148,7 @@ func status(code string, requestsPerUnit int, unit string, remaining int) map[st
 	return s
 }
 
-// response builds the JSON object of a whole answer.
+// response builds the JSON object of a whole response body.
 func response(overall string, statuses ...map[string]any) map[string]any {
 	list := make([]any, len(statuses))
 	for i, s := range statuses {

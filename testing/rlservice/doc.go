@@ -11,7 +11,7 @@
 //
 // # Observed behaviour of the HTTP API
 //
-// The tests of this package pin these answers of POST /json at
+// The tests of this package pin these responses of POST /json at
 // ServiceVersion, with the settings of StartService (REDIS_POOL_SIZE 10, the
 // default). Latencies are from a 2-core test machine on loopback.
 //
@@ -25,8 +25,8 @@
 //	  empty descriptors
 //	Redis stopped: up to 10 requests, one per   400     "Bad Request\n" in about 1 ms
 //	  pooled connection
-//	Redis stopped: later requests               -       no answer until Redis is back
-//	Redis paused (accepts, never answers)       -       no answer until Redis answers
+//	Redis stopped: later requests               -       no response until Redis is back
+//	Redis paused (accepts, never responds)      -       no response until Redis responds
 //	Redis back after either                     200     waiting requests return within the
 //	                                                    redial backoff (125 ms to 4 s; 0.2 to 1.3 s seen)
 //	service stopped                             -       connection refused (ECONNREFUSED)
@@ -34,8 +34,9 @@
 //	limits file rejected, service defaults      400     "Bad Request\n", while /healthcheck is 200
 //
 // A Redis failure therefore gives either the same 400 as a malformed request
-// or no answer at all: REDIS_TIMEOUT (1 s here) bounds only the dial,
-// because the service calls Redis without a deadline. A client must set its
+// or no response at all: REDIS_TIMEOUT (1 s here) bounds only the dial,
+// because the service calls Redis with context.Background() (src/redis/
+// driver_impl.go). A client must set its
 // own timeout. GET /healthcheck stays 200 while Redis is down. Redis runs
 // without persistence, so its restart resets every counter, while a
 // restart of the service keeps them.
@@ -44,11 +45,11 @@
 // HEALTHY_WITH_AT_LEAST_ONE_CONFIG_LOADED=true and reads the log, so that
 // such a file fails the start instead.
 //
-// # JSON of an answer
+// # JSON of a response
 //
 // The body is protobuf JSON of envoy.service.ratelimit.v3.RateLimitResponse.
 // Its whitespace varies at random between builds, so clients must parse it.
-// Fields with zero values are left out. An answer to two descriptors, the
+// Fields with zero values are left out. A response to two descriptors, the
 // first with 1 request left:
 //
 //	{"overallCode":"OK","statuses":[

@@ -27,12 +27,12 @@ func TestServiceWithRedisDown(t *testing.T) {
 	r.Stop()
 
 	// Each pooled connection that Redis reset fails one request at once,
-	// with the same answer as a malformed request.
+	// with the same response as a malformed request.
 	a := mustPost(t, s, failing)
 	assert.Equal(t, 400, a.Status)
 	assert.Equal(t, "Bad Request\n", a.Body)
 	assert.Less(t, a.Elapsed, 100*time.Millisecond)
-	t.Logf("first answer with Redis down: %d in %s", a.Status, a.Elapsed)
+	t.Logf("first response with Redis down: %d in %s", a.Status, a.Elapsed)
 
 	// Once the pool has no connection left, a request waits for a new one
 	// without a deadline. REDIS_TIMEOUT does not bound that wait.
@@ -48,9 +48,9 @@ func TestServiceWithRedisDown(t *testing.T) {
 		require.Equal(t, 400, a.Status)
 		fast++
 	}
-	require.True(t, hung, "no request hung after %d fast answers", fast)
-	assert.LessOrEqual(t, fast, 10, "fast answers; the pool has REDIS_POOL_SIZE=10 connections")
-	t.Logf("%d fast 400 answers, then requests hang", fast)
+	require.True(t, hung, "no request hung after %d fast responses", fast)
+	assert.LessOrEqual(t, fast, 10, "fast responses; the pool has REDIS_POOL_SIZE=10 connections")
+	t.Logf("%d fast 400 responses, then requests hang", fast)
 
 	// The health check does not look at Redis.
 	resp, err := healthClient.Get(s.URL() + "/healthcheck")
@@ -61,18 +61,18 @@ func TestServiceWithRedisDown(t *testing.T) {
 	// A request sent now waits until Redis is back. The pool redials with a
 	// backoff from 125 ms up to 4 s, so it may wait that long after Redis
 	// restarts. Redis restarts empty, so the earlier hits are gone.
-	answers := make(chan answer, 1)
+	replies := make(chan reply, 1)
 	go func() {
 		a, err := postJSON(t, jsonClient, s, counted)
 		assert.NoError(t, err)
-		answers <- a
+		replies <- a
 	}()
 	time.Sleep(hangTimeout)
-	require.Empty(t, answers, "a request returned while Redis was down")
+	require.Empty(t, replies, "a request returned while Redis was down")
 
 	r.Start()
 	restarted := time.Now()
-	a = <-answers
+	a = <-replies
 	t.Logf("waiting request returned %s after Redis restarted", time.Since(restarted))
 	assert.Less(t, time.Since(restarted), 5*time.Second)
 	require.Equal(t, 200, a.Status, a.Body)
@@ -110,23 +110,23 @@ func TestServiceWithRedisPaused(t *testing.T) {
 	body := request("bulwark-test", 0, []string{"client_ip", "192.0.2.14"})
 	require.Equal(t, 200, mustPost(t, s, body).Status)
 
-	// Redis accepts connections but answers nothing. The request waits,
+	// Redis accepts connections but sends nothing. The request waits,
 	// although REDIS_TIMEOUT is 1 s, because the service gives Redis calls no
 	// deadline.
 	r.Pause()
-	answers := make(chan answer, 1)
+	replies := make(chan reply, 1)
 	go func() {
 		a, err := postJSON(t, jsonClient, s, body)
 		assert.NoError(t, err)
-		answers <- a
+		replies <- a
 	}()
 	time.Sleep(1500 * time.Millisecond)
-	require.Empty(t, answers, "a request returned while Redis was paused")
+	require.Empty(t, replies, "a request returned while Redis was paused")
 
-	// The waiting request completes once Redis answers again.
+	// The waiting request completes once Redis responds again.
 	r.Resume()
 	select {
-	case a := <-answers:
+	case a := <-replies:
 		require.Equal(t, 200, a.Status, a.Body)
 		doc := a.decode(t)
 		takeDurations(t, doc)

@@ -177,6 +177,6 @@ func loopback(port int) string {
 // waiting cannot fix.
 var errStartFailed = errors.New("start failed")
 
-// errNotReady is returned by readiness checks that got an answer, but not the
+// errNotReady is returned by readiness checks that got a response, but not the
 // expected one.
 var errNotReady = errors.New("not ready")

@@ -19,7 +19,7 @@ type Redis struct {
 }
 
 // StartRedis starts redis-server on a free port of 127.0.0.1 and waits until
-// it answers PING. It fails tb when Ensure fails or Redis does not start,
+// it returns PONG to PING. It fails tb when Ensure fails or Redis does not start,
 // and stops Redis when tb ends.
 func StartRedis(tb testing.TB) *Redis {
 	tb.Helper()
@@ -58,7 +58,7 @@ func (r *Redis) Addr() string {
 }
 
 // Start starts Redis again on the same port after Stop and waits until it
-// answers PING. The database starts empty.
+// returns PONG to PING. The database starts empty.
 func (r *Redis) Start() {
 	r.tb.Helper()
 	if err := r.proc.start(); err != nil {
@@ -76,7 +76,7 @@ func (r *Redis) Stop() {
 }
 
 // Pause stops Redis with SIGSTOP: its port still accepts connections, but
-// Redis reads and answers nothing until Resume, as over a lost network.
+// Redis reads and sends nothing until Resume, as over a lost network.
 func (r *Redis) Pause() {
 	r.tb.Helper()
 	if err := r.proc.signal(syscall.SIGSTOP); err != nil {

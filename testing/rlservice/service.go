@@ -34,8 +34,9 @@ type Service struct {
 // that overrides the defaults of serviceEnv. It fails tb when the service
 // does not become healthy, and stops the service when tb ends.
 //
-// The service exits at start when Redis does not answer PING or the limits
-// file is invalid, so StartService needs r running.
+// The service exits at start when Redis does not return PONG to PING, so
+// StartService needs r running. A limits file that the service rejects
+// fails the start too.
 func StartService(tb testing.TB, r *Redis, limitsYAML string, settings ...string) *Service {
 	tb.Helper()
 	s, err := startService(tb, r, limitsYAML, settings)

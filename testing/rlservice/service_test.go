@@ -104,7 +104,7 @@ func TestServiceNestedAndMultipleDescriptors(t *testing.T) {
 	assert.Equal(t, response("OVER_LIMIT", status("OVER_LIMIT", 2, "SECOND", 0), status("OK", 3, "MINUTE", 0)), doc)
 }
 
-func TestServiceAnswersWithoutLimit(t *testing.T) {
+func TestServiceRespondsWithoutLimit(t *testing.T) {
 	s := StartService(t, StartRedis(t), testLimits)
 	unlimited := status("OK", 0, "", 0)
 	unlimited["limitRemaining"] = float64(4294967295)
