@@ -7,7 +7,7 @@ SDK_COPY   := build/sdk
 LISTEN     ?= 127.0.0.1:8080
 CONFIG     ?= examples/quickstart.json
 
-.PHONY: help build run test test.unit corpus bench vet check clean
+.PHONY: help build tools run test test.unit corpus bench vet check clean
 
 help: ## Show the targets
 	@grep -E '^[a-z.]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -27,10 +27,13 @@ build: ## Build build/bulwark.wasm with the standard Go toolchain
 	GOWORK=$(CURDIR)/build/go.work GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $(WASM) ./plugin
 	@ls -l $(WASM) | awk '{print "built " $$NF " (" $$5 " bytes)"}'
 
+tools: ## Install redis-server if missing and build the rate limit service into build/tools
+	$(GO) run ./testing/rlservice/install
+
 run: build ## Build the filter and serve it on 127.0.0.1:8080 with examples/quickstart.json
 	$(GO) run ./cmd/bulwark serve -config $(CONFIG) -listen $(LISTEN)
 
-test: build vet ## Build the filter and run every test (unit, proxytest, end to end)
+test: build tools vet ## Build the filter and run every test (unit, proxytest, end to end)
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race ./filter/...
 
@@ -40,7 +43,7 @@ test.unit: ## Run the native tests only (no wasm build)
 corpus: build ## Replay the labelled attack corpus (../shared/corpus or BULWARK_CORPUS) and print the rates
 	$(GO) test -count=1 -v -run TestCorpusReplay ./testing/corpus/
 
-bench: build ## Run the benchmarks of BENCHMARKS.md
+bench: build tools ## Run the benchmarks of BENCHMARKS.md
 	$(GO) test -run '^$$' -bench . -benchmem ./testing/... ./filter/...
 
 vet: ## Run go vet

@@ -104,6 +104,17 @@ func (p *process) stop() {
 	p.cmd = nil
 }
 
+// signal sends sig to the process group.
+func (p *process) signal(sig syscall.Signal) error {
+	if !p.running() {
+		return fmt.Errorf("rlservice: cannot send %s to %s: it is not running", sig, p.name)
+	}
+	if err := syscall.Kill(-p.cmd.Process.Pid, sig); err != nil {
+		return fmt.Errorf("rlservice: send %s to %s failed: %w", sig, p.name, err)
+	}
+	return nil
+}
+
 // log returns the content of the log file.
 func (p *process) log() string {
 	data, err := os.ReadFile(p.logPath)
@@ -113,8 +124,8 @@ func (p *process) log() string {
 	return string(data)
 }
 
-// waitReady calls ready every 10 ms until it returns nil, the process exits
-// or startTimeout passes.
+// waitReady calls ready every 10 ms until it returns nil or an error
+// wrapping errStartFailed, the process exits or startTimeout passes.
 func (p *process) waitReady(ready func() error) error {
 	deadline := time.Now().Add(startTimeout)
 	for {
@@ -122,8 +133,11 @@ func (p *process) waitReady(ready func() error) error {
 		if err == nil {
 			return nil
 		}
+		if errors.Is(err, errStartFailed) {
+			return err
+		}
 		if !p.running() {
-			return fmt.Errorf("rlservice: %s exited before it was ready (%v); its log is printed below the test", p.name, err)
+			return fmt.Errorf("rlservice: %s exited before it was ready (%v); see its log %s", p.name, err, p.logPath)
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("rlservice: %s not ready after %s: %w", p.name, startTimeout, err)
@@ -159,6 +173,10 @@ func loopback(port int) string {
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 }
 
-// errNotReady is returned by readiness checks that got an answer, but not the
+// errStartFailed is wrapped by readiness checks that found a failure that
+// waiting cannot fix.
+var errStartFailed = errors.New("start failed")
+
+// errNotReady is returned by readiness checks that got a response, but not the
 // expected one.
 var errNotReady = errors.New("not ready")

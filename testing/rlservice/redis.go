@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -18,7 +19,7 @@ type Redis struct {
 }
 
 // StartRedis starts redis-server on a free port of 127.0.0.1 and waits until
-// it answers PING. It fails tb when Ensure fails or Redis does not start,
+// it returns PONG to PING. It fails tb when Ensure fails or Redis does not start,
 // and stops Redis when tb ends.
 func StartRedis(tb testing.TB) *Redis {
 	tb.Helper()
@@ -57,7 +58,7 @@ func (r *Redis) Addr() string {
 }
 
 // Start starts Redis again on the same port after Stop and waits until it
-// answers PING. The database starts empty.
+// returns PONG to PING. The database starts empty.
 func (r *Redis) Start() {
 	r.tb.Helper()
 	if err := r.proc.start(); err != nil {
@@ -72,6 +73,23 @@ func (r *Redis) Start() {
 // Clients see their connections reset and new connections refused.
 func (r *Redis) Stop() {
 	r.proc.stop()
+}
+
+// Pause stops Redis with SIGSTOP: its port still accepts connections, but
+// Redis reads and sends nothing until Resume, as over a lost network.
+func (r *Redis) Pause() {
+	r.tb.Helper()
+	if err := r.proc.signal(syscall.SIGSTOP); err != nil {
+		r.tb.Fatal(err)
+	}
+}
+
+// Resume continues Redis after Pause with SIGCONT.
+func (r *Redis) Resume() {
+	r.tb.Helper()
+	if err := r.proc.signal(syscall.SIGCONT); err != nil {
+		r.tb.Fatal(err)
+	}
 }
 
 // ping sends PING in the Redis protocol and expects +PONG.

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -19,6 +21,10 @@ type Service struct {
 	grpcPort  int
 	debugPort int
 	proc      *process
+
+	// strictLimits makes the start fail when the service rejects the limits
+	// file, which it otherwise only logs.
+	strictLimits bool
 }
 
 // StartService writes limitsYAML into a runtime directory under
@@ -28,38 +34,51 @@ type Service struct {
 // that overrides the defaults of serviceEnv. It fails tb when the service
 // does not become healthy, and stops the service when tb ends.
 //
-// The service exits at start when Redis does not answer PING or the limits
-// file is invalid, so StartService needs r running.
+// The service exits at start when Redis does not return PONG to PING, so
+// StartService needs r running. A limits file that the service rejects
+// fails the start too.
 func StartService(tb testing.TB, r *Redis, limitsYAML string, settings ...string) *Service {
 	tb.Helper()
-	tools, err := Ensure()
+	s, err := startService(tb, r, limitsYAML, settings)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return s
+}
+
+// startService is StartService returning errors instead of failing tb, so
+// that tests can check how the service fails to start.
+func startService(tb testing.TB, r *Redis, limitsYAML string, settings []string) (*Service, error) {
+	tb.Helper()
+	tools, err := Ensure()
+	if err != nil {
+		return nil, err
+	}
 	ports, err := freePorts(3)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 
 	dir := tb.TempDir()
 	runtimeRoot := filepath.Join(dir, "runtime")
 	configDir := filepath.Join(runtimeRoot, "ratelimit", "config")
 	if err := os.MkdirAll(configDir, 0o755); err != nil {
-		tb.Fatal(err)
+		return nil, fmt.Errorf("rlservice: create runtime directory failed: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(configDir, "limits.yaml"), []byte(limitsYAML), 0o644); err != nil {
-		tb.Fatal(err)
+		return nil, fmt.Errorf("rlservice: write limits file failed: %w", err)
 	}
 
 	s := &Service{tb: tb, httpPort: ports[0], grpcPort: ports[1], debugPort: ports[2]}
 	env := append(s.serviceEnv(r, runtimeRoot), settings...)
+	s.strictLimits = slices.Contains(env, "HEALTHY_WITH_AT_LEAST_ONE_CONFIG_LOADED=true") &&
+		!slices.Contains(settings, "HEALTHY_WITH_AT_LEAST_ONE_CONFIG_LOADED=false")
 	s.proc = newProcess(tb, dir, "ratelimit", tools.Service, nil, env)
-	s.Start()
-	return s
+	return s, s.start()
 }
 
 // serviceEnv returns the service's settings: every listener on 127.0.0.1,
-// statsd off, Redis over TCP with a 1 s dial and I/O timeout, and the
+// statistics off, Redis over TCP with a 1 s REDIS_TIMEOUT, and the
 // limits file read from runtimeRoot/ratelimit/config/. The process gets no
 // other environment variable, so a PORT or REDIS_URL of the caller's
 // environment cannot leak into it.
@@ -72,6 +91,7 @@ func (s *Service) serviceEnv(r *Redis, runtimeRoot string) []string {
 		"DEBUG_HOST=127.0.0.1",
 		"DEBUG_PORT=" + strconv.Itoa(s.debugPort),
 		"USE_STATSD=false",
+		"DISABLE_STATS=true",
 		"LOG_LEVEL=warn",
 		"REDIS_SOCKET_TYPE=tcp",
 		"REDIS_TYPE=SINGLE",
@@ -82,6 +102,7 @@ func (s *Service) serviceEnv(r *Redis, runtimeRoot string) []string {
 		"RUNTIME_SUBDIRECTORY=ratelimit",
 		"RUNTIME_WATCH_ROOT=false",
 		"RUNTIME_IGNOREDOTFILES=true",
+		"HEALTHY_WITH_AT_LEAST_ONE_CONFIG_LOADED=true",
 	}
 }
 
@@ -100,12 +121,16 @@ func (s *Service) GRPCAddr() string {
 // until it is healthy. Counters live in Redis, so they survive a restart.
 func (s *Service) Start() {
 	s.tb.Helper()
+	if err := s.start(); err != nil {
+		s.tb.Fatal(err)
+	}
+}
+
+func (s *Service) start() error {
 	if err := s.proc.start(); err != nil {
-		s.tb.Fatal(err)
+		return err
 	}
-	if err := s.proc.waitReady(s.healthy); err != nil {
-		s.tb.Fatal(err)
-	}
+	return s.proc.waitReady(s.healthy)
 }
 
 // Stop kills the service with SIGKILL and waits for it to exit, so its
@@ -121,8 +146,18 @@ func (s *Service) Log() string {
 
 var healthClient = &http.Client{Timeout: time.Second}
 
-// healthy returns nil when GET /healthcheck returns 200.
+// configErrorPattern matches the log line of a limits file the service
+// rejected, with the reason.
+var configErrorPattern = regexp.MustCompile(`Error loading new configuration: ([^"]*)`)
+
+// healthy returns nil when GET /healthcheck returns 200, and an error that
+// ends the wait when the service rejected the limits file.
 func (s *Service) healthy() error {
+	if s.strictLimits {
+		if m := configErrorPattern.FindStringSubmatch(s.Log()); m != nil {
+			return fmt.Errorf("rlservice: %w: the service rejected the limits file (%s); fix the limits YAML", errStartFailed, m[1])
+		}
+	}
 	resp, err := healthClient.Get(s.URL() + "/healthcheck")
 	if err != nil {
 		return err

@@ -40,8 +40,8 @@ var (
 //
 // redis-server is looked up in PATH and in /usr/bin and /usr/sbin. When it is
 // missing and the user is root, Ensure runs `apt-get update` and
-// `apt-get install -y redis-server`; otherwise it returns an error that says
-// what to install.
+// `apt-get install -y redis-server`. Otherwise it returns an error that names
+// the package to install.
 func Ensure() (Tools, error) {
 	ensureOnce.Do(func() {
 		ensureTools, ensureErr = ensure()
@@ -179,7 +179,7 @@ func ensureService(dir string) (string, error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	fmt.Fprintf(os.Stderr, "rlservice: building %s@%s (about 30 s the first time)\n", servicePackage, ServiceVersion)
+	fmt.Fprintf(os.Stderr, "rlservice: building %s@%s (one to two minutes the first time)\n", servicePackage, ServiceVersion)
 	start := time.Now()
 	cmd := exec.Command(goTool, "install", servicePackage+"@"+ServiceVersion)
 	cmd.Env = append(os.Environ(), "GOBIN="+tmp, "GOFLAGS=-mod=mod", "GOWORK=off")
