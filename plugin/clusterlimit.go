@@ -202,6 +202,9 @@ func (c *clusterLimits) report(result *clusterlimit.Result) {
 	if result.Err != nil {
 		proxywasm.LogDebugf("cluster rate limits: %v; failure_mode applied for rules %q", result.Err, result.FailureMode)
 	}
+	if result.CalloutFailed {
+		c.metrics.countCalloutFailure(c.service.Cluster)
+	}
 	switch result.Transition {
 	case clusterlimit.Opened:
 		proxywasm.LogWarnf("cluster rate limits: circuit breaker opened after %d failed callouts in a row, last: %v; rules follow their failure_mode for %s",

@@ -40,6 +40,9 @@ func (m *metrics) defineSinkMetrics(cfg *config.Config, engine *filter.Engine) {
 		m.sinks.exported = m.define(metricEventsExported)
 		m.defineCalloutFailures(cfg.Events.OTLP.Cluster)
 	}
+	if len(cfg.ClusterRateLimits.Rules) > 0 {
+		m.defineCalloutFailures(cfg.ClusterRateLimits.Service.Cluster)
+	}
 	if cfg.JWT != nil {
 		for _, p := range cfg.JWT.Providers {
 			if p.Remote != nil {

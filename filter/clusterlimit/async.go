@@ -196,7 +196,7 @@ func (l *Limiter) Reported(r *Report, a Answer) Result {
 	now := l.now()
 	statuses, err := parseAnswer(a, 1)
 	if err != nil {
-		return Result{Err: err, Transition: l.failed(now)}
+		return Result{Err: err, CalloutFailed: true, Transition: l.failed(now)}
 	}
 	res := Result{Transition: l.succeeded()}
 	if statuses[0].overLimit {

@@ -193,6 +193,7 @@ func (l *Limiter) Resolve(p *Pending, a Answer) Result {
 	statuses, err := parseAnswer(a, len(p.sync))
 	if err != nil {
 		res := l.failureMode(p.sync, p.async, p.requestID, time.Second, err)
+		res.CalloutFailed = true
 		res.Transition = l.failed(now)
 		return res
 	}

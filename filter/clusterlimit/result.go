@@ -34,6 +34,10 @@ type Result struct {
 	// Err is the service's or the shared data's failure, for the log.
 	Err error
 
+	// CalloutFailed reports that the service's answer was no verdict: a
+	// timeout, a failed connection, an HTTP error or an unreadable body.
+	CalloutFailed bool
+
 	// Transition is the circuit breaker change that this request made; the
 	// plugin logs and counts it.
 	Transition Transition

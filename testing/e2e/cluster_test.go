@@ -273,6 +273,8 @@ func TestClusterServiceDownFollowsFailureModeAndRecovers(t *testing.T) {
 	require.NoError(t, syncProxy.Advance(30*time.Second))
 	value, _ := syncProxy.Metric("bulwark_cluster_rate_limit_breaker.transition.opened")
 	require.EqualValues(t, 1, value, "the metrics that the tick flushed")
+	value, _ = syncProxy.Metric("bulwark_callout_failures.cluster.ratelimit")
+	require.EqualValues(t, 3, value, "the failed callouts before the breaker opened")
 	require.Equal(t, 200, send(t, syncProxy, 1, client).Response.Status)
 	requireLogOnce(t, syncProxy, "circuit breaker closed")
 	require.Equal(t, 200, send(t, syncProxy, 0, client).Response.Status)
