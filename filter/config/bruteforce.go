@@ -119,22 +119,5 @@ func (p *parser) exemptNetworks(path string, v gjson.Result) []netip.Prefix {
 		return nil
 	}
 
-	prefixes := make([]netip.Prefix, 0, len(items))
-	for i, item := range items {
-		itemPath := index(path, i)
-		s, ok := p.str(itemPath, item)
-		if !ok {
-			continue
-		}
-		prefix, err := netip.ParsePrefix(s)
-		switch {
-		case err != nil:
-			p.fail(itemPath, `must be a CIDR prefix such as "10.0.0.0/8" or "2001:db8::/32"`, item)
-		case prefix.Masked() != prefix:
-			p.fail(itemPath, "has bits set after the prefix length; write "+strconv.Quote(prefix.Masked().String()), item)
-		default:
-			prefixes = append(prefixes, prefix)
-		}
-	}
-	return prefixes
+	return p.prefixes(path, items)
 }

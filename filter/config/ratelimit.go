@@ -88,6 +88,11 @@ func (p *parser) trustedProxies(path string, v gjson.Result) []netip.Prefix {
 		return nil
 	}
 
+	return p.prefixes(path, items)
+}
+
+// prefixes reads CIDR prefixes written in canonical form.
+func (p *parser) prefixes(path string, items []gjson.Result) []netip.Prefix {
 	prefixes := make([]netip.Prefix, 0, len(items))
 	for i, item := range items {
 		itemPath := index(path, i)
