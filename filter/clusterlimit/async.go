@@ -112,22 +112,58 @@ func (l *Limiter) Reports() []Report {
 
 	switch {
 	case len(reports) > 0:
-		l.lastReported = reports[len(reports)-1]
-	case probe && l.lastReported.Body != nil:
-		// Rules with failure_mode deny count no hits while the breaker is
-		// open, so the probe sends the last descriptor this VM reported,
-		// which the service counts as one hit.
-		probeReport := l.lastReported
-		probeReport.Hits = 1
-		probeReport.Body = appendRequest(nil, l.cfg.Domain, [][]byte{probeReport.m.d.json}, 1)
-		reports = append(reports, probeReport)
+		l.saveProbe(&reports[len(reports)-1])
 	case probe:
-		// NOTE: a VM that never reported has no descriptor to probe with.
-		// It gives the probe back, so that the cool-down restarts and the
-		// next request or report probes.
-		l.failed(now)
+		// Rules with failure_mode deny count no hits while the breaker is
+		// open, so the probe sends the last descriptor that any worker
+		// reported, which the service counts as one hit.
+		if report, ok := l.loadProbe(); ok {
+			reports = append(reports, report)
+		} else {
+			// Nothing was ever reported: the probe is given back, so the
+			// cool-down starts again and the next request or report
+			// probes.
+			l.failed(now)
+		}
 	}
 	return reports
+}
+
+// probeKey holds the last reported descriptor, [rule index, 2 bytes][hash,
+// 8 bytes][JSON], so that whichever worker holds the lease can probe the
+// service with it.
+const probeKey = KeyPrefix + "probe"
+
+// saveProbe stores the descriptor of r for later probes.
+func (l *Limiter) saveProbe(r *Report) {
+	for i := range l.cfg.Rules {
+		if &l.cfg.Rules[i] != r.m.rule {
+			continue
+		}
+		value := binary.BigEndian.AppendUint16(make([]byte, 0, 10+len(r.m.d.json)), uint16(i))
+		value = binary.BigEndian.AppendUint64(value, r.m.d.hash)
+		_ = l.store.Set(probeKey, append(value, r.m.d.json...), 0)
+	}
+}
+
+// loadProbe returns a report of one hit of the last reported descriptor.
+func (l *Limiter) loadProbe() (Report, bool) {
+	value, _, err := l.store.Get(probeKey)
+	if err != nil || len(value) < 11 {
+		return Report{}, false
+	}
+	i := int(binary.BigEndian.Uint16(value))
+	if i >= len(l.cfg.Rules) || l.cfg.Rules[i].Mode != Async {
+		return Report{}, false
+	}
+	r := &l.cfg.Rules[i]
+	d := descriptor{json: append([]byte{}, value[10:]...), hash: binary.BigEndian.Uint64(value[2:])}
+	return Report{
+		Rule: r.Name,
+		Hits: 1,
+		Body: appendRequest(nil, l.cfg.Domain, [][]byte{d.json}, 1),
+		m:    match{rule: r, d: d, slot: d.hash % uint64(r.MaxKeys)},
+	}, true
 }
 
 // takeLease makes this VM the reporter, or keeps it so, for three sync

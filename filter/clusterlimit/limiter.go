@@ -20,11 +20,8 @@ type Limiter struct {
 	// owner tells this VM's lease apart from the other workers'.
 	owner uint64
 
-	// lastReport is when this VM last reported the Async hits, and
-	// lastReported the last report it sent, the probe of the breaker when
-	// no hits are pending.
-	lastReport   time.Time
-	lastReported Report
+	// lastReport is when this VM last reported the Async hits.
+	lastReport time.Time
 
 	needsIP, hasSync, hasAsync bool
 }
@@ -88,19 +85,31 @@ func (l *Limiter) Prepare() error {
 
 // MaxBytes returns the most shared data that the rules can hold: keys and
 // values of every slot with the longest descriptor, the Async lists, the
-// breaker and the lease.
+// breaker, the lease and the probe.
 func (l *Limiter) MaxBytes() int {
 	n := len(breakerKey) + 13 + len(leaseKey) + 16
+	longest := 0
 	for i := range l.cfg.Rules {
 		r := &l.cfg.Rules[i]
-		descriptor := len(`{"entries":[]}`)
-		for _, e := range r.Entries {
-			descriptor += len(`{"key":"","value":""},`) + 2*len(e.Key) + 6*maxValueLength
-		}
+		descriptor := maxDescriptorLength(r)
 		n += r.MaxKeys * (len(slotKey(r.Name, uint64(r.MaxKeys-1))) + slotHeader + descriptor)
 		if r.Mode == Async {
 			n += len(dirtyKey(r.Name)) + 4*r.MaxKeys
+			longest = max(longest, descriptor)
 		}
+	}
+	if longest > 0 {
+		n += len(probeKey) + 10 + longest
+	}
+	return n
+}
+
+// maxDescriptorLength bounds the JSON of a rule's descriptor: every value
+// at its longest, escaped as \uXXXX throughout.
+func maxDescriptorLength(r *Rule) int {
+	n := len(`{"entries":[]}`)
+	for _, e := range r.Entries {
+		n += len(`{"key":"","value":""},`) + 6*len(e.Key) + 6*maxValueLength
 	}
 	return n
 }

@@ -301,3 +301,39 @@ func TestMaxBytesBoundsSharedData(t *testing.T) {
 	require.LessOrEqual(t, store.Bytes(), l.MaxBytes())
 	require.LessOrEqual(t, store.Len(), 100+3)
 }
+
+func TestAsyncDenyProbesWithLastDescriptor(t *testing.T) {
+	cfg := testConfig(ipRule(Async))
+	cfg.Rules[0].FailureMode = ratelimit.FailDeny
+	l, store, c := newTestLimiter(t, cfg)
+	req := &Request{SourceAddress: "203.0.113.7:5555"}
+	timeout := Answer{Status: 504, Body: []byte("upstream request timeout")}
+
+	// Three reports fail in a row and open the breaker.
+	var last Transition
+	for range 3 {
+		res, _ := l.Check(req)
+		require.True(t, res.Allow)
+		c.advance(cfg.SyncInterval)
+		reports := l.Reports()
+		require.Len(t, reports, 1)
+		last = l.Reported(&reports[0], timeout).Transition
+	}
+	require.Equal(t, Opened, last)
+
+	res, _ := l.Check(req)
+	require.False(t, res.Allow, "failure_mode deny while the breaker is open")
+
+	// After the cool-down, another worker that never reported takes the
+	// lease and probes with the last reported descriptor.
+	other := New(cfg, store, c.now, 2)
+	c.advance(cfg.Breaker.CoolDown + 3*cfg.SyncInterval)
+	reports := other.Reports()
+	require.Len(t, reports, 1, "one probe without pending hits")
+	require.EqualValues(t, 1, reports[0].Hits)
+	require.Contains(t, string(reports[0].Body), `"value":"203.0.113.7"`)
+	require.Equal(t, Closed, other.Reported(&reports[0], ok(5)).Transition)
+
+	res, _ = l.Check(req)
+	require.True(t, res.Allow, "admitted again once the probe succeeded")
+}
