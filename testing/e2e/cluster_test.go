@@ -161,6 +161,17 @@ func TestClusterSyncAdmitsExactlyTheLimitAcrossProxies(t *testing.T) {
 		require.EqualValues(t, 7, admitted.Load(), "the service's limit holds across both proxies")
 		require.EqualValues(t, 13, denied.Load())
 
+		// Each denial logged one rate_limit_exceeded event naming the rule.
+		events := 0
+		for _, h := range proxies {
+			for _, e := range eventsLogged(t, h) {
+				if e.Event["type"] == "rate_limit_exceeded" && e.Event["rule"] == "per-ip" && e.Event["source_ip"] == client {
+					events++
+				}
+			}
+		}
+		require.Equal(t, 13, events, "one event per denial")
+
 		// The OVER_LIMIT answers are remembered: a blocked client costs no
 		// callout on either proxy until the service's reset.
 		for _, h := range proxies {
