@@ -42,6 +42,9 @@ type wasmFilter struct {
 
 type bootstrap struct {
 	StaticResources struct {
+		Clusters []struct {
+			Name string `yaml:"name"`
+		} `yaml:"clusters"`
 		Listeners []struct {
 			FilterChains []struct {
 				Filters []struct {
@@ -76,8 +79,17 @@ func TestBootstrapLoadsBulwark(t *testing.T) {
 			require.Equal(t, "envoy.wasm.runtime.v8", cfg.Config.VMConfig.Runtime)
 			require.Equal(t, "type.googleapis.com/google.protobuf.StringValue", cfg.Config.Configuration.Type)
 
-			_, err = config.Parse([]byte(cfg.Config.Configuration.Value))
+			parsed, err := config.Parse([]byte(cfg.Config.Configuration.Value))
 			require.NoError(t, err, "the embedded plugin configuration must validate")
+
+			// Every cluster that the plugin makes callouts to is defined.
+			clusters := map[string]bool{}
+			for _, c := range doc.StaticResources.Clusters {
+				clusters[c.Name] = true
+			}
+			for _, name := range calloutClusters(parsed) {
+				require.True(t, clusters[name], "the plugin calls cluster %q, which the bootstrap does not define", name)
+			}
 		})
 	}
 }
@@ -96,4 +108,27 @@ func bulwarkFilters(doc bootstrap) []wasmFilter {
 		}
 	}
 	return found
+}
+
+// calloutClusters lists the Envoy clusters that a configuration sends
+// callouts to.
+func calloutClusters(cfg *config.Config) []string {
+	var names []string
+	if len(cfg.ClusterRateLimits.Rules) > 0 {
+		names = append(names, cfg.ClusterRateLimits.Service.Cluster)
+	}
+	if cfg.Events.OTLP != nil {
+		names = append(names, cfg.Events.OTLP.Cluster)
+	}
+	if cfg.JWT != nil {
+		for _, p := range cfg.JWT.Providers {
+			if p.Remote != nil {
+				names = append(names, p.Remote.Cluster)
+			}
+			if p.Revocation != nil {
+				names = append(names, p.Revocation.Cluster)
+			}
+		}
+	}
+	return names
 }
