@@ -87,7 +87,7 @@ func TestBootstrapLoadsBulwark(t *testing.T) {
 			for _, c := range doc.StaticResources.Clusters {
 				clusters[c.Name] = true
 			}
-			for _, name := range calloutClusters(parsed) {
+			for _, name := range parsed.CalloutClusters() {
 				require.True(t, clusters[name], "the plugin calls cluster %q, which the bootstrap does not define", name)
 			}
 		})
@@ -108,27 +108,4 @@ func bulwarkFilters(doc bootstrap) []wasmFilter {
 		}
 	}
 	return found
-}
-
-// calloutClusters lists the Envoy clusters that a configuration sends
-// callouts to.
-func calloutClusters(cfg *config.Config) []string {
-	var names []string
-	if len(cfg.ClusterRateLimits.Rules) > 0 {
-		names = append(names, cfg.ClusterRateLimits.Service.Cluster)
-	}
-	if cfg.Events.OTLP != nil {
-		names = append(names, cfg.Events.OTLP.Cluster)
-	}
-	if cfg.JWT != nil {
-		for _, p := range cfg.JWT.Providers {
-			if p.Remote != nil {
-				names = append(names, p.Remote.Cluster)
-			}
-			if p.Revocation != nil {
-				names = append(names, p.Revocation.Cluster)
-			}
-		}
-	}
-	return names
 }

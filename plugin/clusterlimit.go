@@ -135,7 +135,7 @@ func (h *httpContext) clusterLimit(decision *filter.Decision, request *filter.Re
 	if err != nil {
 		// Envoy refuses a callout at once when the cluster does not exist.
 		proxywasm.LogDebugf("cluster rate limits: dispatching to cluster %q failed: %v", c.service.Cluster, err)
-		result = c.limiter.Resolve(pending, clusterlimit.Answer{})
+		result = c.limiter.Resolve(pending, clusterlimit.Answer{Refused: true})
 		h.applyCluster(decision, &result)
 		return false
 	}
@@ -199,8 +199,11 @@ func (h *httpContext) applyCluster(decision *filter.Decision, result *clusterlim
 // counts the transition. Transitions are reported by the one worker that
 // made them, so each appears once whatever the traffic.
 func (c *clusterLimits) report(result *clusterlimit.Result) {
-	if result.Err != nil {
+	switch {
+	case result.Err != nil && len(result.FailureMode) > 0:
 		proxywasm.LogDebugf("cluster rate limits: %v; failure_mode applied for rules %q", result.Err, result.FailureMode)
+	case result.Err != nil:
+		proxywasm.LogDebugf("cluster rate limits: %v", result.Err)
 	}
 	if result.CalloutFailed {
 		c.metrics.countCalloutFailure(c.service.Cluster)
@@ -210,7 +213,8 @@ func (c *clusterLimits) report(result *clusterlimit.Result) {
 		proxywasm.LogWarnf("cluster rate limits: circuit breaker opened after %d failed callouts in a row, last: %v; rules follow their failure_mode for %s",
 			c.limiter.Breaker().Failures, result.Err, c.limiter.Breaker().CoolDown)
 	case clusterlimit.Reopened:
-		proxywasm.LogWarnf("cluster rate limits: circuit breaker probe failed: %v; open again for %s", result.Err, c.limiter.Breaker().CoolDown)
+		proxywasm.LogWarnf("cluster rate limits: circuit breaker reopened: the probe failed: %v; rules follow their failure_mode for %s",
+			result.Err, c.limiter.Breaker().CoolDown)
 	case clusterlimit.Closed:
 		proxywasm.LogInfo("cluster rate limits: circuit breaker closed: the rate limit service answers again")
 	default:
@@ -263,7 +267,7 @@ func (c *clusterLimits) tick() {
 				c.report(&result)
 			})
 		if err != nil {
-			result := c.limiter.Reported(&report, clusterlimit.Answer{})
+			result := c.limiter.Reported(&report, clusterlimit.Answer{Refused: true})
 			c.report(&result)
 		}
 	}

@@ -49,6 +49,15 @@ func newProxy(ctx context.Context, opts serveOptions, logger *log.Logger) (*prox
 		return nil, fmt.Errorf("invalid -config %s:\n%w", opts.configPath, err)
 	}
 
+	// A callout to a cluster that serve does not know fails at once, like
+	// one to a cluster that Envoy does not define.
+	for _, name := range cfg.CalloutClusters() {
+		if _, ok := opts.clusters[name]; !ok {
+			return nil, fmt.Errorf("-config %s sends callouts to the cluster %q; pass -cluster %s=http://127.0.0.1:PORT with its address",
+				opts.configPath, name, name)
+		}
+	}
+
 	upstream := echoUpstream
 	if opts.upstream != "" {
 		base, err := parseHTTPURL(opts.upstream)

@@ -196,3 +196,15 @@ func TestStreamTimeoutCoversKeyWait(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 50*time.Second, streamTimeout(cfg))
 }
+
+func TestServeRequiresCalloutClusters(t *testing.T) {
+	_, err := newProxy(context.Background(), serveOptions{
+		configPath: "../../examples/cluster-rate-limits.json",
+		workers:    1,
+		wasmPath:   "../../build/bulwark.wasm",
+		logLevel:   "info",
+		clusters:   clusterFlags{},
+		cache:      compilationCache,
+	}, log.New(io.Discard, "", 0))
+	require.ErrorContains(t, err, `sends callouts to the cluster "ratelimit"; pass -cluster ratelimit=http://127.0.0.1:PORT`)
+}

@@ -76,6 +76,10 @@ type Report struct {
 	Body []byte
 
 	m match
+
+	// started is when the report was taken, which tells the breaker
+	// whether the answer is the probe's.
+	started time.Time
 }
 
 // Reports returns the hits to report now: when this VM holds the lease and
@@ -97,19 +101,28 @@ func (l *Limiter) Reports() []Report {
 	}
 	l.lastReport = now
 
+	// A probe is one callout, so that a probe that fails loses the hits of
+	// one descriptor only. The others wait for the breaker to close.
+	limit := maxReportsPerRound
+	if probe {
+		limit = 1
+	}
 	var reports []Report
 	for i := range l.cfg.Rules {
 		r := &l.cfg.Rules[i]
 		if r.Mode != Async {
 			continue
 		}
-		for _, n := range l.takeDirty(r, maxReportsPerRound-len(reports)) {
+		for _, n := range l.takeDirty(r, limit-len(reports)) {
 			if report, ok := l.takePending(r, n); ok {
 				reports = append(reports, report)
 			}
 		}
 	}
 
+	for i := range reports {
+		reports[i].started = now
+	}
 	switch {
 	case len(reports) > 0:
 		l.saveProbe(&reports[len(reports)-1])
@@ -118,12 +131,13 @@ func (l *Limiter) Reports() []Report {
 		// open, so the probe sends the last descriptor that any worker
 		// reported, which the service counts as one hit.
 		if report, ok := l.loadProbe(); ok {
+			report.started = now
 			reports = append(reports, report)
 		} else {
 			// Nothing was ever reported: the probe is given back, so the
 			// cool-down starts again and the next request or report
 			// probes.
-			l.failed(now)
+			l.failed(now, now)
 		}
 	}
 	return reports
@@ -230,11 +244,11 @@ func (l *Limiter) takePending(r *Rule, n uint64) (Report, bool) {
 // and Transition are set; the rest is unused.
 func (l *Limiter) Reported(r *Report, a Answer) Result {
 	now := l.now()
-	statuses, err := parseAnswer(a, 1)
+	statuses, err := l.parse(a, 1)
 	if err != nil {
-		return Result{Err: err, CalloutFailed: true, Transition: l.failed(now)}
+		return Result{Err: err, CalloutFailed: true, Transition: l.failed(r.started, now)}
 	}
-	res := Result{Transition: l.succeeded()}
+	res := Result{Transition: l.succeeded(r.started)}
 	if statuses[0].overLimit {
 		l.block(&r.m, statuses[0], now)
 	}

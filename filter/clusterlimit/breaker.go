@@ -40,8 +40,7 @@ const (
 	// Reopened means the probe after a cool-down failed.
 	Reopened
 
-	// Closed means a callout succeeded while the breaker was open or
-	// probing.
+	// Closed means the probe got a verdict.
 	Closed
 )
 
@@ -59,36 +58,42 @@ func (t Transition) String() string {
 }
 
 // breaker is the shared state: [state][failures in a row, 4 bytes][until,
-// 8 bytes of Unix milliseconds: the end of the cool-down or of the probe].
+// 8 bytes][since, 8 bytes], times in Unix milliseconds. until is the end of
+// the cool-down or of the probe, and since when the state began.
 type breaker struct {
 	state    breakerState
 	failures uint32
 	until    int64
+	since    int64
 }
 
+const breakerSize = 1 + 4 + 8 + 8
+
 func decodeBreaker(b []byte) breaker {
-	if len(b) != 13 {
+	if len(b) != breakerSize {
 		return breaker{}
 	}
 	return breaker{
 		state:    breakerState(b[0]),
 		failures: binary.BigEndian.Uint32(b[1:]),
 		until:    int64(binary.BigEndian.Uint64(b[5:])),
+		since:    int64(binary.BigEndian.Uint64(b[13:])),
 	}
 }
 
 func (b breaker) encode() []byte {
-	out := make([]byte, 13)
+	out := make([]byte, breakerSize)
 	out[0] = byte(b.state)
 	binary.BigEndian.PutUint32(out[1:], b.failures)
 	binary.BigEndian.PutUint64(out[5:], uint64(b.until))
+	binary.BigEndian.PutUint64(out[13:], uint64(b.since))
 	return out
 }
 
 // admit reports whether a callout may be made now, and makes this worker
 // the prober when the cool-down is over (probe is then true). While ok is
-// false, requests follow their rules' failure_mode; retry is when callouts
-// may resume.
+// false, requests follow their rules' failure_mode, and retry is when
+// callouts may resume.
 func (l *Limiter) admit(now time.Time) (ok, probe bool, retry time.Duration) {
 	value, _, err := l.store.Get(breakerKey)
 	if err != nil && !errors.Is(err, ratelimit.ErrNotFound) {
@@ -110,7 +115,8 @@ func (l *Limiter) admit(now time.Time) (ok, probe bool, retry time.Duration) {
 		if closedMeanwhile || now.UnixMilli() < b.until {
 			return nil, false
 		}
-		b.state, b.until = probing, now.Add(l.cfg.Service.Timeout+time.Second).UnixMilli()
+		b.state, b.since = probing, now.UnixMilli()
+		b.until = now.Add(l.cfg.Service.Timeout + time.Second).UnixMilli()
 		won = true
 		return b.encode(), true
 	})
@@ -123,8 +129,10 @@ func (l *Limiter) admit(now time.Time) (ok, probe bool, retry time.Duration) {
 	return true, true, 0
 }
 
-// succeeded records a callout that got a verdict.
-func (l *Limiter) succeeded() Transition {
+// succeeded records a callout, started at started, that got a verdict. A
+// callout that started before the breaker opened, or before the probe,
+// changes nothing: only the probe closes the breaker.
+func (l *Limiter) succeeded(started time.Time) Transition {
 	value, _, err := l.store.Get(breakerKey)
 	if err == nil && decodeBreaker(value) == (breaker{}) {
 		return NoTransition
@@ -134,10 +142,10 @@ func (l *Limiter) succeeded() Transition {
 	_ = update(l.store, breakerKey, func(old []byte) ([]byte, bool) {
 		b := decodeBreaker(old)
 		t = NoTransition
-		if b == (breaker{}) {
+		switch {
+		case b == (breaker{}), b.state == open, b.state == probing && started.UnixMilli() < b.since:
 			return nil, false
-		}
-		if b.state != closed {
+		case b.state == probing:
 			t = Closed
 		}
 		return breaker{}.encode(), true
@@ -145,25 +153,27 @@ func (l *Limiter) succeeded() Transition {
 	return t
 }
 
-// failed records a callout that got no verdict, and opens the breaker at
-// the threshold or when the probe failed.
-func (l *Limiter) failed(now time.Time) Transition {
+// failed records a callout, started at started, that got no verdict. It
+// opens the breaker at the threshold, or again when the probe failed.
+func (l *Limiter) failed(started, now time.Time) Transition {
 	t := NoTransition
 	err := update(l.store, breakerKey, func(old []byte) ([]byte, bool) {
 		b := decodeBreaker(old)
 		t = NoTransition
-		switch b.state {
-		case closed:
+		switch {
+		case b.state == closed:
 			b.failures++
 			if int(b.failures) >= l.cfg.Breaker.Failures {
-				b.state, b.until, t = open, now.Add(l.cfg.Breaker.CoolDown).UnixMilli(), Opened
+				b.state, t = open, Opened
+				b.until, b.since = now.Add(l.cfg.Breaker.CoolDown).UnixMilli(), now.UnixMilli()
 			}
-		case probing:
+		case b.state == probing && started.UnixMilli() >= b.since:
 			b.failures++
-			b.state, b.until, t = open, now.Add(l.cfg.Breaker.CoolDown).UnixMilli(), Reopened
-		case open:
-			// A callout that started before the breaker opened changes
-			// nothing.
+			b.state, t = open, Reopened
+			b.until, b.since = now.Add(l.cfg.Breaker.CoolDown).UnixMilli(), now.UnixMilli()
+		default:
+			// A callout that started before the breaker opened, or before
+			// the probe, changes nothing.
 			return nil, false
 		}
 		return b.encode(), true

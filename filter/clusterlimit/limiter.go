@@ -130,6 +130,10 @@ type Pending struct {
 
 	requestID   string
 	sync, async []match
+
+	// started is when the callout was sent, which tells the breaker
+	// whether the answer is the probe's.
+	started time.Time
 }
 
 // Check decides a request from shared data, or returns a Pending when a
@@ -193,20 +197,21 @@ func (l *Limiter) Check(req *Request) (Result, *Pending) {
 		requestID: req.RequestID,
 		sync:      sync,
 		async:     async,
+		started:   now,
 	}
 }
 
 // Resolve decides a pending request from the service's answer.
 func (l *Limiter) Resolve(p *Pending, a Answer) Result {
 	now := l.now()
-	statuses, err := parseAnswer(a, len(p.sync))
+	statuses, err := l.parse(a, len(p.sync))
 	if err != nil {
 		res := l.failureMode(p.sync, p.async, p.requestID, time.Second, err)
 		res.CalloutFailed = true
-		res.Transition = l.failed(now)
+		res.Transition = l.failed(p.started, now)
 		return res
 	}
-	transition := l.succeeded()
+	transition := l.succeeded(p.started)
 
 	var over, tightest int = -1, -1
 	for i, s := range statuses {
@@ -305,4 +310,13 @@ func (l *Limiter) deny(rule, requestID string, wait time.Duration, quota, unit, 
 		Body:         ratelimit.ReplyBody(rule, requestID),
 		ReplyHeaders: headers,
 	}
+}
+
+// parse reads the verdicts on n descriptors, naming the cluster when the
+// proxy refused the callout.
+func (l *Limiter) parse(a Answer, n int) ([]status, error) {
+	if a.Refused {
+		return nil, fmt.Errorf("%w: the proxy refused the callout; check that Envoy defines the cluster %q", errService, l.cfg.Service.Cluster)
+	}
+	return parseAnswer(a, n)
 }

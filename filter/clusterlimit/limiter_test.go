@@ -337,3 +337,34 @@ func TestAsyncDenyProbesWithLastDescriptor(t *testing.T) {
 	res, _ = l.Check(req)
 	require.True(t, res.Allow, "admitted again once the probe succeeded")
 }
+
+func TestBreakerIgnoresCalloutsFromBeforeItOpened(t *testing.T) {
+	l, _, c := newTestLimiter(t, testConfig(ipRule(Sync)))
+	req := &Request{SourceAddress: "203.0.113.7:5555"}
+	timeout := Answer{Status: 504, Body: []byte("upstream request timeout")}
+
+	// Four callouts in flight at once: three time out and open the
+	// breaker, then the slow fourth succeeds.
+	var pending []*Pending
+	for range 4 {
+		_, p := l.Check(req)
+		require.NotNil(t, p)
+		pending = append(pending, p)
+	}
+	c.advance(50 * time.Millisecond)
+	for _, p := range pending[:3] {
+		l.Resolve(p, timeout)
+	}
+	require.Equal(t, NoTransition, l.Resolve(pending[3], ok(1)).Transition, "a callout from before the opening cannot close it")
+	_, p := l.Check(req)
+	require.Nil(t, p, "still open: no callout")
+
+	// During the probe, an old callout's answer changes nothing either.
+	_, stale := l.Check(&Request{SourceAddress: "198.51.100.1:1"})
+	require.Nil(t, stale)
+	c.advance(10 * time.Second)
+	_, probe := l.Check(req)
+	require.NotNil(t, probe)
+	require.Equal(t, NoTransition, l.Resolve(pending[0], timeout).Transition, "an old failure does not fail the probe")
+	require.Equal(t, Closed, l.Resolve(probe, ok(1)).Transition)
+}

@@ -38,6 +38,10 @@ type Answer struct {
 
 	// Body is the answer's body.
 	Body []byte
+
+	// Refused reports that the proxy did not send the callout at all, as
+	// Envoy does for a cluster it does not know.
+	Refused bool
 }
 
 // status is the service's verdict on one descriptor.

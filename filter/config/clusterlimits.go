@@ -2,6 +2,7 @@ package config
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -90,10 +91,10 @@ func (p *parser) clusterService(path string, v gjson.Result, s *clusterlimit.Ser
 	if !ok {
 		return
 	}
-	s.Cluster, _ = p.requiredString(path, members, "cluster")
+	s.Cluster, _ = p.calloutTarget(path, members, "cluster")
 	s.Authority = s.Cluster
 	if _, ok := members["authority"]; ok {
-		s.Authority, _ = p.requiredString(path, members, "authority")
+		s.Authority, _ = p.calloutTarget(path, members, "authority")
 	}
 	if m, ok := members["path"]; ok {
 		if s.Path, ok = p.str(child(path, "path"), m); ok && !isCalloutPath(s.Path) {
@@ -218,21 +219,28 @@ func (p *parser) descriptorEntry(path string, v gjson.Result) (clusterlimit.Entr
 	}
 	before := len(p.errs)
 
-	if key, ok := p.requiredString(path, members, "key"); ok {
+	if m, ok := members["key"]; !ok {
+		p.failNoValue(child(path, "key"), "missing required field; set the descriptor key of the service's limits file")
+	} else if key, ok := p.str(child(path, "key"), m); ok {
 		if key == "" || len(key) > MaxDescriptorKeyLength || !isVisibleASCII(key) {
-			p.fail(child(path, "key"), "must be 1 to "+strconv.Itoa(MaxDescriptorKeyLength)+" visible ASCII characters, as in the service's limits file", members["key"])
+			p.fail(child(path, "key"), "must be 1 to "+strconv.Itoa(MaxDescriptorKeyLength)+" visible ASCII characters, as in the service's limits file", m)
 		}
 		e.Key = key
 	}
 
-	sources := 0
+	var sources []string
 	for _, name := range []string{"from", "header", "query", "value"} {
 		if _, ok := members[name]; ok {
-			sources++
+			sources = append(sources, name)
 		}
 	}
-	if sources != 1 {
-		p.failNoValue(path, entryValueProblem+"; sets "+strconv.Itoa(sources))
+	switch len(sources) {
+	case 0:
+		p.failNoValue(path, entryValueProblem+"; sets none")
+		return e, false
+	case 1:
+	default:
+		p.failNoValue(path, entryValueProblem+"; sets "+strings.Join(sources, " and "))
 		return e, false
 	}
 
@@ -264,6 +272,18 @@ func (p *parser) descriptorEntry(path string, v gjson.Result) (clusterlimit.Entr
 		}
 	}
 	return e, len(p.errs) == before
+}
+
+// calloutTarget reads the cluster or the authority of a callout: the name
+// of an Envoy cluster, or a host, which hold no spaces or control
+// characters.
+func (p *parser) calloutTarget(path string, members map[string]gjson.Result, name string) (string, bool) {
+	s, ok := p.requiredString(path, members, name)
+	if ok && !isVisibleASCII(s) {
+		p.fail(child(path, name), "must be visible ASCII characters without spaces, as Envoy names clusters and hosts", members[name])
+		return s, false
+	}
+	return s, ok
 }
 
 // isVisibleASCII reports whether s holds only characters from '!' to '~'.

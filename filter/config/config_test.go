@@ -189,7 +189,7 @@ func TestParseSyntaxErrors(t *testing.T) {
 		{"key not a string", `{a: 1}`, "$: invalid JSON at byte offset 1 (line 1, column 2): expected a string as object key, found character 'a'"},
 		{"missing colon", `{"a" 1}`, "$: invalid JSON at byte offset 5 (line 1, column 6): expected ':' after object key, found character '1'"},
 		{"two documents", `{} {}`, "$: invalid JSON at byte offset 3 (line 1, column 4): unexpected data after the top-level value"},
-		{"byte order mark", "\xef\xbb\xbf{}", "$: invalid JSON at byte offset 0 (line 1, column 1): unexpected byte 0xEF"},
+		{"byte order mark", "\xef\xbb\xbf{}", "$: invalid JSON at byte offset 0 (line 1, column 1): the document starts with a UTF-8 byte order mark (EF BB BF), which JSON does not allow; save the file without it"},
 		{"second line", "{\n  \"a\": tru\n}", "$: invalid JSON at byte offset 9 (line 2, column 8): invalid literal; expected true"},
 		{"only spaces", "  \n ", "$: invalid JSON at byte offset 4 (line 2, column 2): the document is empty"},
 	}

@@ -110,7 +110,7 @@ func (p *parser) otlp(path string, v gjson.Result) *OTLP {
 		FlushInterval: DefaultOTLPFlushInterval,
 		ServiceName:   DefaultOTLPServiceName,
 	}
-	o.Cluster, _ = p.requiredString(path, members, "cluster")
+	o.Cluster, _ = p.calloutTarget(path, members, "cluster")
 	o.Authority = o.Cluster
 	if _, ok := members["path"]; ok {
 		if o.Path, ok = p.requiredString(path, members, "path"); ok && !isCalloutPath(o.Path) {
@@ -118,7 +118,7 @@ func (p *parser) otlp(path string, v gjson.Result) *OTLP {
 		}
 	}
 	if _, ok := members["authority"]; ok {
-		o.Authority, _ = p.requiredString(path, members, "authority")
+		o.Authority, _ = p.calloutTarget(path, members, "authority")
 	}
 	if m, ok := members["timeout"]; ok {
 		o.Timeout = p.boundedDuration(child(path, "timeout"), m, MinOTLPTimeout, MaxOTLPTimeout)

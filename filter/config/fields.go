@@ -1,8 +1,11 @@
 package config
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
@@ -115,7 +118,7 @@ func (p *parser) enum(path string, v gjson.Result, allowed ...string) (string, b
 // identifiers are shown quoted in brackets, such as routes[0]["a b"].
 func child(path, name string) string {
 	if !isIdentifier(name) {
-		return path + "[" + jsontext.Quote(shorten(name)) + "]"
+		return path + "[" + quoteVisible(shorten(name)) + "]"
 	}
 	if path == "" {
 		return name
@@ -147,7 +150,7 @@ func isIdentifier(name string) bool {
 func showValue(v gjson.Result) string {
 	switch {
 	case v.Type == gjson.String:
-		quoted := jsontext.Quote(shorten(v.Str))
+		quoted := quoteVisible(shorten(v.Str))
 		if len(v.Str) > maxShownBytes {
 			quoted += "... (" + strconv.Itoa(len(v.Str)) + " bytes)"
 		}
@@ -192,4 +195,35 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// quoteVisible quotes s as a JSON string and writes every character that a
+// terminal would not show as a \u escape. Such characters are DEL, U+0085,
+// zero-width spaces and bidirectional overrides, and an error must show them.
+func quoteVisible(s string) string {
+	quoted := jsontext.Quote(s)
+	clean := true
+	for _, r := range quoted {
+		if !unicode.IsPrint(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return quoted
+	}
+
+	var b strings.Builder
+	for _, r := range quoted {
+		if unicode.IsPrint(r) {
+			b.WriteRune(r)
+			continue
+		}
+		if r1, r2 := utf16.EncodeRune(r); r1 != utf8.RuneError {
+			fmt.Fprintf(&b, "\\u%04x\\u%04x", r1, r2)
+			continue
+		}
+		fmt.Fprintf(&b, "\\u%04x", r)
+	}
+	return b.String()
 }

@@ -62,10 +62,10 @@ func (p *parser) remoteJWKS(path string, members map[string]gjson.Result, issuer
 // calloutCluster reads the required cluster and the optional authority of
 // a callout; the authority defaults to the cluster name.
 func (p *parser) calloutCluster(path string, fields map[string]gjson.Result) (cluster, authority string) {
-	cluster, _ = p.requiredString(path, fields, "cluster")
+	cluster, _ = p.calloutTarget(path, fields, "cluster")
 	authority = cluster
 	if _, ok := fields["authority"]; ok {
-		authority, _ = p.requiredString(path, fields, "authority")
+		authority, _ = p.calloutTarget(path, fields, "authority")
 	}
 	return cluster, authority
 }
@@ -151,10 +151,36 @@ func (p *parser) boundedDuration(path string, v gjson.Result, low, high time.Dur
 	d, err := time.ParseDuration(s)
 	if err != nil || d < low || d > high {
 		p.fail(path, "must be a duration between "+strconv.Quote(formatDuration(low))+" and "+
-			strconv.Quote(formatDuration(high))+", such as \"500ms\", \"30s\" or \"10m\"", v)
+			strconv.Quote(formatDuration(high))+", such as "+durationExamples(low, high), v)
 		return 0
 	}
 	return d
+}
+
+// durationSamples are the durations that error messages suggest.
+var durationSamples = []time.Duration{
+	10 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond, 500 * time.Millisecond,
+	time.Second, 5 * time.Second, 30 * time.Second, time.Minute, 10 * time.Minute, time.Hour, 24 * time.Hour,
+}
+
+// durationExamples suggests up to three durations between low and high,
+// such as "100ms", "5s" or "1m".
+func durationExamples(low, high time.Duration) string {
+	var fit []string
+	for _, d := range durationSamples {
+		if d >= low && d <= high {
+			fit = append(fit, strconv.Quote(formatDuration(d)))
+		}
+	}
+	switch len(fit) {
+	case 0:
+		return strconv.Quote(formatDuration(low))
+	case 1:
+		return fit[0]
+	case 2:
+		return fit[0] + " or " + fit[1]
+	}
+	return fit[0] + ", " + fit[len(fit)/2] + " or " + fit[len(fit)-1]
 }
 
 // formatDuration writes d without the zero units that time.Duration.String

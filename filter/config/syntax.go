@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"unicode/utf8"
 )
@@ -38,6 +39,9 @@ func (e *syntaxError) fieldError(data []byte) FieldError {
 // neither where a document is invalid nor how deep it is.
 func checkSyntax(data []byte) *syntaxError {
 	s := scanner{data: data}
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		return s.fail("the document starts with a UTF-8 byte order mark (EF BB BF), which JSON does not allow; save the file without it")
+	}
 	if s.skipSpace() == len(data) {
 		return s.fail("the document is empty")
 	}
