@@ -108,12 +108,19 @@ func (p *proxy) Close(ctx context.Context) error {
 	return p.host.Close(ctx)
 }
 
+// maxLoggedPath bounds the path in the log line of a request.
+const maxLoggedPath = 256
+
 func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 
-	// The path is logged quoted and without its query, which may carry a
-	// key, so that a client can neither forge log lines nor leak secrets.
+	// The path is logged quoted, without its query, which may carry a key,
+	// and cut to maxLoggedPath bytes, so that a client can neither forge log
+	// lines, leak secrets nor write huge lines.
 	path, _, _ := strings.Cut(r.RequestURI, "?")
+	if len(path) > maxLoggedPath {
+		path = path[:maxLoggedPath] + "..."
+	}
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
 	if err != nil {
