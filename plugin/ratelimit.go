@@ -24,7 +24,7 @@ type sharedDataStore struct{}
 
 func (sharedDataStore) Get(key string) ([]byte, uint32, error) {
 	value, cas, err := proxywasm.GetSharedData(key)
-	if errors.Is(err, types.ErrorStatusNotFound) {
+	if err != nil && errors.Is(err, types.ErrorStatusNotFound) {
 		return nil, 0, ratelimit.ErrNotFound
 	}
 	return value, cas, err
@@ -32,7 +32,7 @@ func (sharedDataStore) Get(key string) ([]byte, uint32, error) {
 
 func (sharedDataStore) Set(key string, value []byte, cas uint32) error {
 	err := proxywasm.SetSharedData(key, value, cas)
-	if errors.Is(err, types.ErrorStatusCasMismatch) {
+	if err != nil && errors.Is(err, types.ErrorStatusCasMismatch) {
 		return ratelimit.ErrCASMismatch
 	}
 	return err

@@ -112,7 +112,7 @@ func (l *Limiter) read(s *scratch, req *Request, now time.Time) []check {
 		c.rule, c.index, c.tier, c.limit = r, i, req.Tier, r.limitFor(req.Tier)
 		c.key = s.slotKey(i, r, slot)
 		c.state, c.cas, c.err = l.store.Get(c.key)
-		if errors.Is(c.err, ErrNotFound) {
+		if c.err != nil && errors.Is(c.err, ErrNotFound) {
 			c.err = nil // Prepare did not run: Set will create the slot.
 		}
 		c.failed = c.err != nil
