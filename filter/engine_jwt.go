@@ -156,10 +156,10 @@ func (e *Engine) removeClaimHeaders(d *Decision) {
 }
 
 // prepareClaimRemovals makes the header removals of the common decisions
-// once, by the same steps as a request would: removeIdentityClaims is
-// removeIdentity with every claim header, the removals of a public or JWT
-// route; removeIdentityClaimsToken[i] adds the header of JWT source i when
-// that source is a header, the removals once the token is stripped.
+// once, by the same steps as a request would. removeIdentityClaims is
+// removeIdentity with every claim header, which a public or JWT route
+// removes. removeIdentityClaimsToken[i] adds the header of JWT source i,
+// when that source is a header, for the decision that strips the token.
 func (e *Engine) prepareClaimRemovals() {
 	d := Decision{RemoveHeaders: e.removeIdentity}
 	e.removeClaimHeaders(&d)

@@ -77,9 +77,9 @@ func (l *Limiter) allow(checks []check, res *Result) {
 
 // appendRateHeaders appends the configured rate limit headers for c. It
 // formats nothing when no rate limit header is configured. The values that
-// depend only on the rule and its limit were formatted in New (limitText);
-// the others are cut from one string, so that the headers cost two
-// allocations: the string and the caller's slice.
+// depend only on the rule and its limit were formatted in New (limitText).
+// The others are cut from one string, so the headers cost two allocations,
+// the string and the caller's slice.
 //
 // RateLimit-Policy and RateLimit follow draft-ietf-httpapi-ratelimit-headers
 // (versions 08 to 10): a policy item names the rule, with q the quota and w
