@@ -155,11 +155,11 @@ func newLimitText(r *Rule, limit Limit) limitText {
 }
 
 // forTier returns the texts of the limit that Rule.limitFor picks for tier.
-func (t *ruleTexts) forTier(tier string) *limitText {
+func (t *ruleTexts) forTier(tier string) limitText {
 	if text, ok := t.tiers[tier]; ok && tier != "" {
-		return &text
+		return text
 	}
-	return &t.byDefault
+	return t.byDefault
 }
 
 // appendItem appends a structured field item: the quoted name and two
