@@ -63,6 +63,12 @@ type Engine struct {
 	// whose only credential is in that header. Other entries are nil.
 	removeWithSource [][]string
 
+	// removeIdentityClaims and removeIdentityClaimsToken are the removals
+	// of the common public and JWT decisions, made once (see
+	// prepareClaimRemovals); nil without a jwt section.
+	removeIdentityClaims      []string
+	removeIdentityClaimsToken [][]string
+
 	// tokens verifies JWTs; nil when the configuration has no jwt section.
 	tokens *jwt.Verifier
 
@@ -114,6 +120,8 @@ func New(cfg *config.Config, opts ...Option) *Engine {
 	}
 	if cfg.JWT != nil {
 		e.tokens = jwt.NewVerifier(cfg.JWT, e.now, e.native)
+		e.tokens.SetIdentityHeader(cfg.IdentityHeader)
+		e.prepareClaimRemovals()
 	}
 	return e
 }

@@ -2,6 +2,7 @@ package filter
 
 import (
 	"errors"
+	"math/bits"
 	"slices"
 	"strings"
 
@@ -127,6 +128,11 @@ func (e *Engine) checkEitherKey(req *Request, r *route.Route, t target) Decision
 // provider signed the token and whether there is a token at all. It
 // allocates once, and not at all when d already removes them all.
 func (e *Engine) removeClaimHeaders(d *Decision) {
+	if e.removeIdentityClaims != nil && sameList(d.RemoveHeaders, e.removeIdentity) {
+		d.RemoveHeaders = e.removeIdentityClaims // The common case, made once.
+		return
+	}
+
 	names := e.claimHeaderNames()
 	missing := 0
 	for _, name := range names {
@@ -148,6 +154,35 @@ func (e *Engine) removeClaimHeaders(d *Decision) {
 		}
 	}
 	d.RemoveHeaders = out
+}
+
+// prepareClaimRemovals makes the header removals of the common decisions
+// once, by the same steps as a request would. removeIdentityClaims is
+// removeIdentity with every claim header, which a public or JWT route
+// removes. removeIdentityClaimsToken[i] adds the header of JWT source i,
+// when that source is a header, for the decision that strips the token.
+func (e *Engine) prepareClaimRemovals() {
+	d := Decision{RemoveHeaders: e.removeIdentity}
+	e.removeClaimHeaders(&d)
+	e.removeIdentityClaims = slices.Clip(d.RemoveHeaders)
+
+	e.removeIdentityClaimsToken = make([][]string, len(e.cfg.JWT.Sources))
+	for i, src := range e.cfg.JWT.Sources {
+		if src.Kind != apikey.SourceHeader {
+			continue
+		}
+		list := e.removeIdentityClaims
+		if !slices.Contains(list, src.Name) {
+			list = append(slices.Clip(list), src.Name)
+		}
+		e.removeIdentityClaimsToken[i] = list
+	}
+}
+
+// sameList reports whether a and b are the same slice: same start and
+// length. The engine's lists are never modified, so equal contents follow.
+func sameList(a, b []string) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // claimHeaderNames returns the claim headers of every provider, each once.
@@ -196,7 +231,10 @@ func (e *Engine) allowToken(req *Request, r *route.Route, ex apikey.Extraction, 
 
 	d := base
 	d.Reason, d.TokenID = ReasonAuthenticated, tokenID(res, ex.Credential)
-	if setIdentity {
+	if setIdentity && len(d.SetHeaders) == 0 && res.IdentityHeaders != nil {
+		d.KeyID = res.Identity
+		d.SetHeaders = res.IdentityHeaders // Shared: its capacity is its length.
+	} else if setIdentity {
 		d.KeyID = res.Identity
 		// base comes from allowPublic, which sets no identity but may
 		// rewrite the authorization or cookie header to strip an API key.
@@ -220,6 +258,11 @@ func (e *Engine) stripToken(d *Decision, req *Request, ex apikey.Extraction, t t
 	query := t.query
 	if d.NewPath != "" {
 		_, query, _ = strings.Cut(d.NewPath, "?")
+	}
+
+	if list := e.tokenRemovals(d, req, ex.Present); list != nil {
+		d.RemoveHeaders = list // The common case, without allocating.
+		return
 	}
 
 	var m apikey.Mutations
@@ -247,6 +290,26 @@ func (e *Engine) stripToken(d *Decision, req *Request, ex apikey.Extraction, t t
 		t.query, t.queryEdited = m.Query, true
 		d.NewPath = e.newPath(t)
 	}
+}
+
+// tokenRemovals returns the removals of d once the token is stripped, made
+// in advance, when stripping only removes the header of the token's one
+// source from a decision that removes removeIdentityClaims and sets none of
+// that header. Otherwise it returns nil.
+func (e *Engine) tokenRemovals(d *Decision, req *Request, present uint32) []string {
+	if !sameList(d.RemoveHeaders, e.removeIdentityClaims) {
+		return nil
+	}
+	name, ok := apikey.StripsOneHeader(e.cfg.JWT.Sources, present, req.Headers)
+	if !ok {
+		return nil
+	}
+	for _, h := range d.SetHeaders {
+		if h[0] == name {
+			return nil
+		}
+	}
+	return e.removeIdentityClaimsToken[bits.TrailingZeros32(present)]
 }
 
 // setsAny reports whether set adds a header named in names.

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"time"
+	"unsafe"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -23,7 +24,7 @@ type sharedDataStore struct{}
 
 func (sharedDataStore) Get(key string) ([]byte, uint32, error) {
 	value, cas, err := proxywasm.GetSharedData(key)
-	if errors.Is(err, types.ErrorStatusNotFound) {
+	if err != nil && errors.Is(err, types.ErrorStatusNotFound) {
 		return nil, 0, ratelimit.ErrNotFound
 	}
 	return value, cas, err
@@ -31,7 +32,7 @@ func (sharedDataStore) Get(key string) ([]byte, uint32, error) {
 
 func (sharedDataStore) Set(key string, value []byte, cas uint32) error {
 	err := proxywasm.SetSharedData(key, value, cas)
-	if errors.Is(err, types.ErrorStatusCasMismatch) {
+	if err != nil && errors.Is(err, types.ErrorStatusCasMismatch) {
 		return ratelimit.ErrCASMismatch
 	}
 	return err
@@ -73,11 +74,7 @@ func (h *httpContext) limit(decision *filter.Decision, request *filter.Request) 
 		RequestID: request.RequestID,
 	}
 	if h.limiter.NeedsClientIP() {
-		source, err := proxywasm.GetProperty([]string{"source", "address"})
-		if err != nil {
-			proxywasm.LogDebugf("reading source.address failed: %v", err)
-		}
-		req.SourceAddress = string(source)
+		req.SourceAddress = peerAddress()
 	}
 
 	result := h.limiter.Check(&req)
@@ -99,6 +96,21 @@ func (h *httpContext) limit(decision *filter.Decision, request *filter.Request) 
 		Tier:         decision.Tier,
 		Reason:       reasonRateLimited,
 	}
+}
+
+// peerAddress returns the connection's peer (Envoy's source.address), ""
+// when the host has none.
+func peerAddress() string {
+	source, err := proxywasm.GetProperty(sourceAddressPath)
+	if err != nil {
+		proxywasm.LogDebugf("reading source.address failed: %v", err)
+	}
+	if len(source) == 0 {
+		return ""
+	}
+	// The host wrote source into a buffer of its own, which nothing else
+	// references or changes: a string can share it, which saves a copy.
+	return unsafe.String(&source[0], len(source))
 }
 
 // logRateLimit logs store failures and shadow rules over their limit. Key

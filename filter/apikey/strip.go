@@ -59,6 +59,34 @@ func StripCredentials(m *Mutations, sources []Source, present uint32, headers []
 	}
 }
 
+// StripsOneHeader reports whether StripCredentials, given the same
+// arguments, would only remove one header: the present source is a single
+// header source, and every value of that header carries the source's scheme
+// when it has one. name is that header. It allocates nothing, so that the
+// common strip can use removals made in advance.
+func StripsOneHeader(sources []Source, present uint32, headers [][2]string) (name string, ok bool) {
+	if present == 0 || present&(present-1) != 0 {
+		return "", false
+	}
+	i := 0
+	for present&(1<<i) == 0 {
+		i++
+	}
+	if i >= len(sources) || i >= MaxSources || sources[i].Kind != SourceHeader {
+		return "", false
+	}
+
+	src := sources[i]
+	if src.Scheme != "" {
+		for _, h := range headers {
+			if _, has := cutScheme(h[1], src.Scheme); equalFoldASCII(h[0], src.Name) && !has {
+				return "", false
+			}
+		}
+	}
+	return src.Name, true
+}
+
 // stripSchemeValues removes the header name and adds back the values whose
 // scheme belongs to no present source on that header.
 func stripSchemeValues(m *Mutations, sources []Source, present uint32, name string, headers [][2]string) {

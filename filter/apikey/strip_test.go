@@ -1,6 +1,7 @@
 package apikey
 
 import (
+	"math/bits"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -109,5 +110,37 @@ func TestStripCredentialsSetNamesAreRemoved(t *testing.T) {
 	require.NotEmpty(t, m.SetHeaders)
 	for _, h := range m.SetHeaders {
 		require.Contains(t, m.RemoveHeaders, h[0])
+	}
+}
+
+// TestStripsOneHeaderAgreesWithStripCredentials checks StripsOneHeader
+// against what StripCredentials does, for every set of present sources.
+func TestStripsOneHeaderAgreesWithStripCredentials(t *testing.T) {
+	sources := []Source{
+		{Kind: SourceHeader, Name: "x-api-key"},
+		{Kind: SourceHeader, Name: "authorization", Scheme: "ApiKey"},
+		{Kind: SourceQuery, Name: "api_key"},
+		{Kind: SourceCookie, Name: "api_key"},
+	}
+	headerSets := map[string][][2]string{
+		"one value":           {{"x-api-key", "k1"}, {"authorization", "ApiKey k1"}},
+		"other scheme beside": {{"authorization", "ApiKey k1"}, {"authorization", "Basic b"}},
+		"other scheme only":   {{"authorization", "Bearer t"}},
+		"cookie":              {{"cookie", "api_key=k1; a=1"}},
+	}
+	for name, headers := range headerSets {
+		for present := uint32(0); present < 1<<len(sources); present++ {
+			var m Mutations
+			StripCredentials(&m, sources, present, headers, "api_key=k1&a=1")
+			only := len(m.RemoveHeaders) == 1 && len(m.SetHeaders) == 0 && !m.QueryChanged
+
+			got, ok := StripsOneHeader(sources, present, headers)
+			if ok {
+				require.True(t, only, "%s, present %04b: StripCredentials did more: %+v", name, present, m)
+				require.Equal(t, m.RemoveHeaders[0], got, "%s, present %04b", name, present)
+			} else if only && present != 0 && present&(present-1) == 0 && sources[bits.TrailingZeros32(present)].Kind == SourceHeader {
+				t.Errorf("%s, present %04b: one header source strips one header, yet StripsOneHeader said no: %+v", name, present, m)
+			}
+		}
 	}
 }

@@ -33,6 +33,13 @@ type Result struct {
 	// header, is left out.
 	Headers [][2]string
 
+	// IdentityHeaders is the identity header with Identity, followed by
+	// Headers: the headers that a route with only a token sets upstream,
+	// made once per verified token so that a cache hit does not build them.
+	// It is nil unless the Verifier has an identity header
+	// (Verifier.SetIdentityHeader). Its capacity equals its length.
+	IdentityHeaders [][2]string
+
 	// Expiry is the exp claim; zero when absent.
 	Expiry time.Time
 

@@ -46,6 +46,10 @@ type Verifier struct {
 
 	// claimHeaders is ClaimHeaderNames(cfg), made once.
 	claimHeaders []string
+
+	// identityHeader names the header of Result.IdentityHeaders; "" leaves
+	// that field nil.
+	identityHeader string
 }
 
 // NewVerifier returns a verifier for cfg that reads the time from now. A
@@ -61,6 +65,15 @@ func NewVerifier(cfg *Config, now func() time.Time, native NativeVerifier) *Veri
 	}
 	v.initRemote()
 	return v
+}
+
+// SetIdentityHeader makes each Result that Verify returns carry
+// IdentityHeaders, with name as the identity header. Call it before the
+// first Verify: results already cached keep IdentityHeaders nil.
+func (v *Verifier) SetIdentityHeader(name string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.identityHeader = name
 }
 
 // ClaimHeaderNames returns the claim headers of every provider, each once.
@@ -105,6 +118,11 @@ func (v *Verifier) Verify(token string) (*Result, error) {
 	}
 	if v.isRevoked(p, r.JTI) {
 		return nil, ErrRevoked
+	}
+	if v.identityHeader != "" {
+		r.IdentityHeaders = make([][2]string, 0, 1+len(r.Headers))
+		r.IdentityHeaders = append(r.IdentityHeaders, [2]string{v.identityHeader, r.Identity})
+		r.IdentityHeaders = append(r.IdentityHeaders, r.Headers...)
 	}
 	v.cache.put(token, r)
 	return r, nil

@@ -50,8 +50,10 @@ var ErrContention = errors.New("ratelimit: shared data write conflicted on every
 // request passes only if all enforced rules pass. Only then is each rule
 // charged, so no rule counts a request that another rule denied.
 func (l *Limiter) Check(req *Request) Result {
+	var res Result
 	if !l.Active() {
-		return Result{Allow: true}
+		res.Allow = true
+		return res
 	}
 
 	s := l.acquire()
@@ -59,10 +61,10 @@ func (l *Limiter) Check(req *Request) Result {
 	now := l.now()
 	checks := l.read(s, req, now)
 
-	var res Result
 	l.noteShadowAndFailures(checks, &res)
 	if denied := mostRestrictiveDenial(checks); denied != nil {
-		return l.deny(denied, req, res)
+		l.deny(denied, req, &res)
+		return res
 	}
 
 	for i := range checks {
@@ -75,10 +77,12 @@ func (l *Limiter) Check(req *Request) Result {
 		}
 		if !c.rule.Shadow {
 			l.refundAll(checks[:i], now)
-			return l.deny(c, req, res)
+			l.deny(c, req, &res)
+			return res
 		}
 	}
-	return l.allow(checks, res)
+	l.allow(checks, &res)
+	return res
 }
 
 // read finds the rules that apply, reads their slots and decides each. The
@@ -101,10 +105,14 @@ func (l *Limiter) read(s *scratch, req *Request, now time.Time) []check {
 			continue
 		}
 
-		checks = append(checks, check{rule: r, limit: r.limitFor(req.Tier), key: s.slotKey(i, r, slot)})
+		// release left every check zeroed, so only the request's fields are
+		// set, in place.
+		checks = checks[:len(checks)+1]
 		c := &checks[len(checks)-1]
+		c.rule, c.index, c.tier, c.limit = r, i, req.Tier, r.limitFor(req.Tier)
+		c.key = s.slotKey(i, r, slot)
 		c.state, c.cas, c.err = l.store.Get(c.key)
-		if errors.Is(c.err, ErrNotFound) {
+		if c.err != nil && errors.Is(c.err, ErrNotFound) {
 			c.err = nil // Prepare did not run: Set will create the slot.
 		}
 		c.failed = c.err != nil

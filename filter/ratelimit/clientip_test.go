@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -60,4 +61,43 @@ func TestGroupPrefixes(t *testing.T) {
 	require.Equal(t, "192.0.2.0/24", c.Group(netip.MustParseAddr("192.0.2.77")).String())
 	require.Equal(t, "2001:db8:1:2::/64", c.Group(netip.MustParseAddr("2001:db8:1:2:aaaa::1")).String())
 	require.Equal(t, "192.0.2.77/32", (&ClientIP{}).Group(netip.MustParseAddr("192.0.2.77")).String())
+}
+
+func TestParseIPv4Port(t *testing.T) {
+	accepted := []string{"192.0.2.1", "192.0.2.1:4000", "0.0.0.0:0", "255.255.255.255:65535", "10.0.0.1:00080"}
+	for _, s := range accepted {
+		got, ok := parseIPv4Port(s)
+		require.True(t, ok, s)
+		want, _ := parseAddrFull(s)
+		require.Equal(t, want, got, s)
+	}
+
+	// Left to netip, which rejects all of these but the last two.
+	declined := []string{"", "1.2.3", "1.2.3.4.", "1.2.3.4:", "1.2.3.4:65536", "1.2.3.4:123456", "01.2.3.4",
+		"256.1.1.1", "1.2.3.4:x", "1..3.4", " 1.2.3.4", "1.2.3.4 ", "1.2.3.4%eth0", "::ffff:1.2.3.4", "[1.2.3.4]:80"}
+	for _, s := range declined {
+		_, ok := parseIPv4Port(s)
+		require.False(t, ok, s)
+	}
+}
+
+// FuzzParseIPv4Port checks that the IPv4 fast path accepts only what the
+// full parser accepts, with the same address, and every dotted quad with
+// or without a port.
+func FuzzParseIPv4Port(f *testing.F) {
+	for _, s := range []string{"192.0.2.1:4000", "1.2.3.4", "001.2.3.4", "1.2.3.4:99999", "[::1]:80", "1.2.3.4:0x1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, fastOK := parseIPv4Port(s)
+		full, fullOK := parseAddrFull(s)
+		if fastOK && (!fullOK || fast != full) {
+			t.Fatalf("%q: fast path gives %v, full parser %v %v", s, fast, full, fullOK)
+		}
+		if fullOK && full.Is4() && !strings.ContainsAny(s, "[%") && !strings.HasPrefix(s, ":") && !fastOK {
+			if strings.Count(s, ":") <= 1 {
+				t.Fatalf("%q: the full parser reads %v, the fast path declines", s, full)
+			}
+		}
+	})
 }

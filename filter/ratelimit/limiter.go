@@ -45,6 +45,10 @@ type Limiter struct {
 
 	needsIP bool
 
+	// texts holds each rule's header values that no request changes, by
+	// rule index.
+	texts []ruleTexts
+
 	// spare is the scratch memory that Check reuses from request to
 	// request, so that an allowed request allocates nothing of its own in
 	// the single-threaded wasm VM. mu guards it; a Check that finds it
@@ -81,7 +85,9 @@ func (l *Limiter) acquire() *scratch {
 // release drops the request's references from s and, when s is the spare
 // scratch, returns it to the limiter.
 func (l *Limiter) release(s *scratch) {
-	clear(s.checks)
+	// The whole capacity, so that even a Check that a panic cut short
+	// leaves every check zeroed for read.
+	clear(s.checks[:cap(s.checks)])
 	s.checks = s.checks[:0]
 	s.keyer.reset(nil, nil)
 	if s == &l.spare {
@@ -107,9 +113,10 @@ func (s *scratch) slotKey(i int, r *Rule, slot uint64) string {
 func New(cfg *Config, store Store, now func() time.Time) *Limiter {
 	// Slot keys are built when they are used rather than kept, so that a VM
 	// does not hold max_keys strings per rule for its whole life.
-	l := &Limiter{cfg: cfg, store: store, now: now}
+	l := &Limiter{cfg: cfg, store: store, now: now, texts: make([]ruleTexts, len(cfg.Rules))}
 	for i := range cfg.Rules {
 		l.needsIP = l.needsIP || cfg.Rules[i].usesClientIP()
+		l.texts[i] = newRuleTexts(&cfg.Rules[i])
 	}
 	return l
 }
@@ -146,6 +153,8 @@ func (l *Limiter) Prepare() error {
 // check is one matching rule's progress through a request.
 type check struct {
 	rule    *Rule
+	index   int    // the rule's index in Config.Rules
+	tier    string // the caller's tier, which picked limit
 	limit   Limit
 	key     string
 	state   []byte

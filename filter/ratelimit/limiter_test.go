@@ -304,3 +304,25 @@ func TestMillionClientIPsStayBounded(t *testing.T) {
 	require.LessOrEqual(t, store.Bytes(), cfg.MaxBytes())
 	t.Logf("shared data after 1,000,000 client IPs: %d bytes (bound %d)", store.Bytes(), cfg.MaxBytes())
 }
+
+// TestTierHeaders checks that the header values formatted in New follow the
+// caller's tier, as the limit does.
+func TestTierHeaders(t *testing.T) {
+	rule := bucketRule("per-caller", 1, byIdentity)
+	rule.Tiers = map[string]Limit{"gold": {Quota: 3, RefillMilli: 1000}}
+	cfg := &Config{Headers: Headers{RateLimit: true, XRateLimit: true, OnAllowed: true}, Rules: []Rule{rule}}
+	l, _, _ := newTestLimiter(t, cfg)
+
+	for tier, want := range map[string][2]string{
+		"gold":   {`"per-caller";q=3;w=3`, "3"},
+		"silver": {`"per-caller";q=1;w=1`, "1"},
+		"":       {`"per-caller";q=1;w=1`, "1"},
+	} {
+		req := caller("id-" + tier)
+		req.Tier = tier
+		res := l.Check(req)
+		require.True(t, res.Allow, tier)
+		require.Contains(t, res.ResponseHeaders, [2]string{HeaderRateLimitPolicy, want[0]}, tier)
+		require.Contains(t, res.ResponseHeaders, [2]string{HeaderXRateLimitLimit, want[1]}, tier)
+	}
+}

@@ -34,8 +34,8 @@ const (
 	maxReplyHeaders = 7
 )
 
-// deny builds the 429 reply for the check c.
-func (l *Limiter) deny(c *check, req *Request, res Result) Result {
+// deny makes res the 429 reply for the check c.
+func (l *Limiter) deny(c *check, req *Request, res *Result) {
 	res.Allow = false
 	res.Rule = c.rule.Name
 	res.Status = StatusTooManyRequests
@@ -47,11 +47,11 @@ func (l *Limiter) deny(c *check, req *Request, res Result) Result {
 		[2]string{headerContentType, contentTypeJSON},
 		[2]string{HeaderRetryAfter, strconv.FormatInt(retryAfterSeconds(c.result.retryAfter), 10)})
 	res.ReplyHeaders = l.appendRateHeaders(headers, c)
-	return res
 }
 
-// allow reports the enforced rule with the least quota left.
-func (l *Limiter) allow(checks []check, res Result) Result {
+// allow lets the request through and reports the enforced rule with the
+// least quota left.
+func (l *Limiter) allow(checks []check, res *Result) {
 	res.Allow = true
 
 	var tightest *check
@@ -66,19 +66,20 @@ func (l *Limiter) allow(checks []check, res Result) Result {
 		}
 	}
 	if tightest == nil {
-		return res
+		return
 	}
 
 	res.Rule = tightest.rule.Name
-	if l.cfg.Headers.OnAllowed {
-		res.ResponseHeaders = l.appendRateHeaders(make([][2]string, 0, maxReplyHeaders), tightest)
+	if l.cfg.Headers.OnAllowed && (l.cfg.Headers.RateLimit || l.cfg.Headers.XRateLimit) {
+		res.ResponseHeaders = l.appendRateHeaders(make([][2]string, 0, maxReplyHeaders-2), tightest)
 	}
-	return res
 }
 
 // appendRateHeaders appends the configured rate limit headers for c. It
-// formats nothing when no rate limit header is configured, and cuts every
-// value from one string, so that the headers cost two allocations.
+// formats nothing when no rate limit header is configured. The values that
+// depend only on the rule and its limit were formatted in New (limitText).
+// The others are cut from one string, so the headers cost two allocations,
+// the string and the caller's slice.
 //
 // RateLimit-Policy and RateLimit follow draft-ietf-httpapi-ratelimit-headers
 // (versions 08 to 10): a policy item names the rule, with q the quota and w
@@ -91,38 +92,74 @@ func (l *Limiter) appendRateHeaders(headers [][2]string, c *check) [][2]string {
 		return headers
 	}
 
-	var names [5]string
-	var ends [5]int
-	var buf [256]byte // two items with a 64-byte name and 20-digit numbers
-	b, n := buf[:0], 0
-	next := func(name string) {
-		names[n], ends[n] = name, len(b)
-		n++
-	}
-
-	quota, remaining, reset := c.limit.Quota, c.result.remaining, ceilSeconds(c.result.reset)
+	// The RateLimit value, "name";r=R;t=T, holds the X-RateLimit-Remaining
+	// and X-RateLimit-Reset values; without it, b holds them alone.
+	var buf [128]byte // a 64-byte name and two 20-digit numbers
+	b := buf[:0]
 	if cfg.RateLimit {
 		// Names are letters, digits, '-' and '_': a quoted string as is.
-		b = appendItem(b, c.rule.Name, ";q=", quota, ";w=", windowSeconds(c.rule.Algorithm, c.limit))
-		next(HeaderRateLimitPolicy)
-		b = appendItem(b, c.rule.Name, ";r=", remaining, ";t=", reset)
-		next(HeaderRateLimit)
+		b = append(append(append(b, '"'), c.rule.Name...), `";r=`...)
+	}
+	remainingStart := len(b)
+	b = strconv.AppendInt(b, c.result.remaining, 10)
+	remainingEnd := len(b)
+	if cfg.RateLimit {
+		b = append(b, ";t="...)
+	}
+	resetStart := len(b)
+	b = strconv.AppendInt(b, ceilSeconds(c.result.reset), 10)
+	values := string(b)
+
+	text := l.texts[c.index].forTier(c.tier)
+	if cfg.RateLimit {
+		headers = append(headers,
+			[2]string{HeaderRateLimitPolicy, text.policy},
+			[2]string{HeaderRateLimit, values})
 	}
 	if cfg.XRateLimit {
-		b = strconv.AppendInt(b, quota, 10)
-		next(HeaderXRateLimitLimit)
-		b = strconv.AppendInt(b, remaining, 10)
-		next(HeaderXRateLimitRemaining)
-		b = strconv.AppendInt(b, reset, 10)
-		next(HeaderXRateLimitReset)
-	}
-
-	values, start := string(b), 0
-	for i := range n {
-		headers = append(headers, [2]string{names[i], values[start:ends[i]]})
-		start = ends[i]
+		headers = append(headers,
+			[2]string{HeaderXRateLimitLimit, text.quota},
+			[2]string{HeaderXRateLimitRemaining, values[remainingStart:remainingEnd]},
+			[2]string{HeaderXRateLimitReset, values[resetStart:]})
 	}
 	return headers
+}
+
+// limitText holds the header values of one rule and limit, which no request
+// changes: the RateLimit-Policy item and the X-RateLimit-Limit number.
+type limitText struct {
+	policy, quota string
+}
+
+// ruleTexts holds a rule's limitText for its default limit and each tier.
+type ruleTexts struct {
+	byDefault limitText
+	tiers     map[string]limitText
+}
+
+// newRuleTexts formats the header values of every limit of r.
+func newRuleTexts(r *Rule) ruleTexts {
+	t := ruleTexts{byDefault: newLimitText(r, r.Default)}
+	if len(r.Tiers) > 0 {
+		t.tiers = make(map[string]limitText, len(r.Tiers))
+		for tier, limit := range r.Tiers {
+			t.tiers[tier] = newLimitText(r, limit)
+		}
+	}
+	return t
+}
+
+func newLimitText(r *Rule, limit Limit) limitText {
+	policy := appendItem(nil, r.Name, ";q=", limit.Quota, ";w=", windowSeconds(r.Algorithm, limit))
+	return limitText{policy: string(policy), quota: strconv.FormatInt(limit.Quota, 10)}
+}
+
+// forTier returns the texts of the limit that Rule.limitFor picks for tier.
+func (t *ruleTexts) forTier(tier string) limitText {
+	if text, ok := t.tiers[tier]; ok && tier != "" {
+		return text
+	}
+	return t.byDefault
 }
 
 // appendItem appends a structured field item: the quoted name and two

@@ -32,6 +32,20 @@ func TestAllowedCheckDoesNotAllocate(t *testing.T) {
 	require.Zero(t, allocs, "an allowed request without response headers allocates")
 }
 
+// TestAllowedHeadersAllocateTwice pins the response headers of an allowed
+// request, in a tier, to two allocations: the values and the slice.
+func TestAllowedHeadersAllocateTwice(t *testing.T) {
+	cfg := benchConfig()
+	cfg.Headers = Headers{RateLimit: true, XRateLimit: true, OnAllowed: true}
+	cfg.Rules[0].Tiers = map[string]Limit{"gold": {Quota: 2_000_000, RefillMilli: 1_000_000_000}}
+	l := New(cfg, &fixedStore{state: unusedSlot}, func() time.Time { return t0 })
+	req := &Request{Identity: "reader", Tier: "gold", SourceAddress: "192.0.2.1:4000", Path: "/orders"}
+	require.Len(t, l.Check(req).ResponseHeaders, 5)
+
+	allocs := testing.AllocsPerRun(100, func() { l.Check(req) })
+	require.Equal(t, 2.0, allocs)
+}
+
 // TestParseAddrForms pins parseAddr to the rule it replaced: try the bare
 // address, then the address with a port.
 func TestParseAddrForms(t *testing.T) {
