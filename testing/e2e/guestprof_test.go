@@ -16,7 +16,7 @@ import (
 // BenchmarkHostAPIKey's request and on BenchmarkHostRateLimit3Rules's, and
 // prints where the second spends more. It runs only when BULWARK_GUESTPROF
 // is set to the number of requests to profile, because the function
-// listeners make every request about a hundred times slower:
+// listeners make every request a hundred times slower or more:
 //
 //	BULWARK_GUESTPROF=300 go test -count=1 -v -run TestGuestProfileRateLimit ./testing/e2e/
 func TestGuestProfileRateLimit(t *testing.T) {

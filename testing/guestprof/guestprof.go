@@ -142,7 +142,7 @@ func (p *Profiler) NewFunctionListener(def api.FunctionDefinition) experimental.
 	return &listener{p: p, stats: stats}
 }
 
-// Enable starts recording; calls already on the stack are not counted.
+// Enable starts recording. Calls already on the stack are not counted.
 func (p *Profiler) Enable() {
 	p.mu.Lock()
 	p.enabled = true
