@@ -2,8 +2,6 @@ package main
 
 import (
 	"errors"
-	"time"
-	"unsafe"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
@@ -23,7 +21,7 @@ const reasonRateLimited = "rate_limited"
 type sharedDataStore struct{}
 
 func (sharedDataStore) Get(key string) ([]byte, uint32, error) {
-	value, cas, err := proxywasm.GetSharedData(key)
+	value, cas, err := getSharedData(key)
 	if err != nil && errors.Is(err, types.ErrorStatusNotFound) {
 		return nil, 0, ratelimit.ErrNotFound
 	}
@@ -40,13 +38,13 @@ func (sharedDataStore) Set(key string, value []byte, cas uint32) error {
 
 // newLimiter returns the limiter of cfg's rate limit rules, nil when there
 // are none, and creates the rules' shared-data slots. Time is the WASI
-// clock, which Envoy (and the test host) provide.
+// realtime clock, which Envoy (and the test host) provide.
 func newLimiter(cfg *config.Config) *ratelimit.Limiter {
 	if len(cfg.RateLimits.Rules) == 0 {
 		return nil
 	}
 
-	limiter := ratelimit.New(&cfg.RateLimits, sharedDataStore{}, time.Now)
+	limiter := ratelimit.New(&cfg.RateLimits, sharedDataStore{}, wallClock)
 	if err := limiter.Prepare(); err != nil {
 		// Slots that were not created are created on first use, where a
 		// race between workers can lose a few counts.
@@ -96,21 +94,6 @@ func (h *httpContext) limit(decision *filter.Decision, request *filter.Request) 
 		Tier:         decision.Tier,
 		Reason:       reasonRateLimited,
 	}
-}
-
-// peerAddress returns the connection's peer (Envoy's source.address), ""
-// when the host has none.
-func peerAddress() string {
-	source, err := proxywasm.GetProperty(sourceAddressPath)
-	if err != nil {
-		proxywasm.LogDebugf("reading source.address failed: %v", err)
-	}
-	if len(source) == 0 {
-		return ""
-	}
-	// The host wrote source into a buffer of its own, which nothing else
-	// references or changes: a string can share it, which saves a copy.
-	return unsafe.String(&source[0], len(source))
 }
 
 // logRateLimit logs store failures and shadow rules over their limit. Key

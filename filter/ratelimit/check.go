@@ -58,8 +58,9 @@ func (l *Limiter) Check(req *Request) Result {
 
 	s := l.acquire()
 	defer l.release(s)
+	s.req = *req
 	now := l.now()
-	checks := l.read(s, req, now)
+	checks := l.read(s, &s.req, now)
 
 	l.noteShadowAndFailures(checks, &res)
 	if denied := mostRestrictiveDenial(checks); denied != nil {

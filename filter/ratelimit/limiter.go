@@ -62,6 +62,10 @@ type scratch struct {
 	checks []check
 	keyer  keyer
 
+	// req is Check's copy of the request, which the keyer points to, so
+	// that the caller's Request does not escape to the heap.
+	req Request
+
 	// keys remembers each rule's last slot key, by rule index, so that a
 	// rule whose requests keep landing in one slot (a global rule, a steady
 	// client) does not build its key again.
@@ -90,6 +94,7 @@ func (l *Limiter) release(s *scratch) {
 	clear(s.checks[:cap(s.checks)])
 	s.checks = s.checks[:0]
 	s.keyer.reset(nil, nil)
+	s.req = Request{}
 	if s == &l.spare {
 		l.mu.Unlock()
 	}

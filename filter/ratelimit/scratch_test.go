@@ -32,6 +32,19 @@ func TestAllowedCheckDoesNotAllocate(t *testing.T) {
 	require.Zero(t, allocs, "an allowed request without response headers allocates")
 }
 
+// TestCheckKeepsRequestOnStack checks that Check does not move its
+// caller's Request to the heap: in wasm, each heap allocation costs about
+// as much as a hostcall.
+func TestCheckKeepsRequestOnStack(t *testing.T) {
+	l := New(benchConfig(), &fixedStore{state: unusedSlot}, func() time.Time { return t0 })
+
+	allocs := testing.AllocsPerRun(100, func() {
+		req := Request{Identity: "reader", SourceAddress: "192.0.2.1:4000", Path: "/orders"}
+		l.Check(&req)
+	})
+	require.Zero(t, allocs, "Check moved its Request to the heap")
+}
+
 // TestAllowedHeadersAllocateTwice pins the response headers of an allowed
 // request, in a tier, to two allocations: the values and the slice.
 func TestAllowedHeadersAllocateTwice(t *testing.T) {
