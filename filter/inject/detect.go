@@ -28,14 +28,14 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 	}
 
 	value, steps := raw, Transform(0)
-	if c.has(cPercent|cNUL|cNonASCII) || plus && c.has(cPlus) {
+	if c.has(cPercent|cNUL|cNonASCII) || plus && c.has(cPlus) || exhaustive {
 		value, steps = Normalize(raw, plus, s.policy.DecodeDepth)
 		if steps != 0 {
 			c = classify(value)
 		}
 	}
 	folded, foldSteps := value, steps
-	if c.has(cUpper | cNonASCII) {
+	if c.has(cUpper|cNonASCII) || exhaustive {
 		if lower, changed := Fold(value); changed {
 			folded, foldSteps = lower, steps|CaseFold
 			c = classify(folded)
@@ -46,23 +46,23 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 	// "1 union select 1", so libinjection checks every value that is not a
 	// plain token.
 	if s.want(SQLi) {
-		if ok, _ := libinjection.IsSQLi(value); ok {
+		if s.isSQLi(value, folded, false) {
 			s.add(Finding{Category: SQLi, Rule: "libinjection-sqli", Severity: High, Location: loc, Transforms: steps})
-		} else if sqlContinuation(value, c) {
+		} else if sqlContinuation(value, c) && s.isSQLi(value, folded, true) {
 			s.add(Finding{Category: SQLi, Rule: "libinjection-sqli-context", Severity: Medium, Location: loc, Transforms: steps})
 		}
 	}
 	if s.want(XSS) {
 		s.checkXSS(value, c, steps, loc)
 	}
-	if s.want(PathTraversal) && c.has(cDot) && c.has(cSlash|cBackslash|cNonASCII) {
+	if s.want(PathTraversal) && (c.has(cDot) && c.has(cSlash|cBackslash|cNonASCII) || exhaustive) {
 		s.checkTraversal(folded, foldSteps, loc)
 	}
 	t := traits{classes: c, pairs: pairsOf(folded)}
 	s.checkSignatures(builtinSignatures, folded, &t, foldSteps, loc)
 	s.checkSignatures(s.policy.Custom, folded, &t, foldSteps, loc)
 
-	if s.want(CommandInjection) && c.has(cQuoting|cBacktick|cLParen) && c.has(shellTriggers) {
+	if s.want(CommandInjection) && (c.has(cQuoting|cBacktick|cLParen) && c.has(shellTriggers) || exhaustive) {
 		if plain := deobfuscateShell(folded); plain != "" {
 			pt := traitsOf(plain)
 			s.checkSignatures(shellSignatures, plain, &pt, foldSteps, loc)
@@ -70,17 +70,25 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 	}
 }
 
+// exhaustive turns off the pre-checks that only save work: the byte-class
+// gates of checkValue, the upper-case form that isSQLi passes to
+// libinjection, and the class, keyword and precheck tests of the
+// signatures. Tests set it to compare the results with and without them.
+// Plain tokens still go to checkToken alone: that is a rule of what
+// counts, not a pre-check.
+var exhaustive = false
+
 // checkXSS runs libinjection's XSS check on the value and, when it holds
 // character references, on the HTML-decoded value. libinjection flags a
 // tag, a comment, a doctype or an attribute value, and each needs '<' or
 // '=' (TestXSSGateKeepsLibinjectionFindings). A character reference may
 // decode to either.
 func (s *scan) checkXSS(value string, c class, steps Transform, loc Location) {
-	if c.has(cLT|cEquals) && libinjection.IsXSS(value) {
+	if (c.has(cLT|cEquals) || exhaustive) && libinjection.IsXSS(value) {
 		s.add(Finding{Category: XSS, Rule: "libinjection-xss", Severity: High, Location: loc, Transforms: steps})
 		return
 	}
-	if !c.has(cAmp) || !hasCharacterReference(value) {
+	if !exhaustive && (!c.has(cAmp) || !hasCharacterReference(value)) {
 		return
 	}
 
@@ -282,20 +290,17 @@ func (s *scan) checkToken(token string, c class, loc Location) {
 	}
 }
 
-// sqlContinuation reports whether the value, whose classes are c, is SQL
-// once it follows the end of a string or number literal: a value such as
-// " or 1=1--" or ") union select 1#" continues the query it is pasted
-// into, and libinjection reads it as SQL only with that context. Only
-// values with a space and a character that such a continuation needs are
-// tried, on one line, short and without braces, as probes are: prose
-// and code that merely mention SQL are longer or hold braces.
+// sqlContinuation reports whether the value, whose classes are c, may be
+// SQL once it follows the end of a string or number literal: a value such
+// as " or 1=1--" or ") union select 1#" continues the query it is pasted
+// into, and libinjection reads it as SQL only with that context, which
+// isSQLi with prefix true gives it. Only values with a space and a
+// character that such a continuation needs are tried, on one line, short
+// and without braces, as probes are: prose and code that merely mention
+// SQL are longer or hold braces.
 func sqlContinuation(value string, c class) bool {
-	if len(value) > maxContinuationBytes || c.has(cNewline|cLBrace|cRBrace) || !c.has(cSpace) ||
-		!c.has(cSQuote|cDQuote|cHash|cDash|cLParen|cRParen|cEquals|cSemicolon|cComma|cStar) {
-		return false
-	}
-	ok, _ := libinjection.IsSQLi("'" + value)
-	return ok
+	return len(value) <= maxContinuationBytes && !c.has(cNewline|cLBrace|cRBrace) && c.has(cSpace) &&
+		c.has(cSQuote|cDQuote|cHash|cDash|cLParen|cRParen|cEquals|cSemicolon|cComma|cStar)
 }
 
 const maxContinuationBytes = 160

@@ -21,6 +21,10 @@ type scan struct {
 	// value; add names JSON locations with it, so that the path is
 	// formatted only for findings.
 	jsonPath *[]pathStep
+
+	// sqlBuffer holds the upper-cased value that isSQLi passes to
+	// libinjection, reused from value to value.
+	sqlBuffer []byte
 }
 
 // want reports whether a detector of the category should run: every

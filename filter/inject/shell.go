@@ -172,6 +172,38 @@ func selfCallingFunction(s string) bool {
 	return false
 }
 
+// batchCondition reports whether s holds what the cmdi-batch-control
+// expression needs besides "for" or "if": a '%' variable, an "==" or a
+// comparison word such as " equ ", or a test such as "exist". Prose with
+// "for" and "if" rarely has any of them, so the expression seldom runs.
+func batchCondition(s string) bool {
+	if strings.IndexByte(s, '%') >= 0 || strings.Contains(s, "==") ||
+		strings.Contains(s, "exist") || strings.Contains(s, "defined") || strings.Contains(s, "errorlevel") {
+		return true
+	}
+	for _, word := range batchComparisons {
+		for i := strings.Index(s, word); i >= 0; {
+			end := i + len(word)
+			if i > 0 && isSpace(s[i-1]) && end < len(s) && isSpace(s[end]) {
+				return true
+			}
+			next := strings.Index(s[end:], word)
+			if next < 0 {
+				break
+			}
+			i = end + next
+		}
+	}
+	return false
+}
+
+var batchComparisons = []string{"equ", "neq", "lss", "leq", "gtr", "geq"}
+
+// isSpace reports whether RE2's \s matches c.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'
+}
+
 // mailCommand reports whether s starts with a line break followed by a
 // short line that is an SMTP, POP3 or IMAP command: a line break smuggled
 // into a value that a mail server receives.

@@ -1,7 +1,9 @@
 package inject
 
 import (
+	"math/rand/v2"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -104,4 +106,33 @@ func hasRuleID(findings []Finding, rule string) bool {
 		}
 	}
 	return false
+}
+
+// TestBatchConditionAdmitsEveryMatch checks that batchCondition accepts
+// every value that the cmdi-batch-control expression matches, so that it
+// only saves work.
+func TestBatchConditionAdmitsEveryMatch(t *testing.T) {
+	var batch *Signature
+	for i := range builtinSignatures {
+		if builtinSignatures[i].ID == "cmdi-batch-control" {
+			batch = &builtinSignatures[i]
+		}
+	}
+	require.NotNil(t, batch)
+	parts := []string{"for ", "if ", "/i ", "not ", "exist ", "defined ", "errorlevel ", "%i ", "%%a ", "in (", "== ",
+		" equ ", " neq ", " gtr ", "\tlss\t", "x ", "1 ", "echo ", "goto ", "( ", "& ", "| ", "/f ", "\"a\" ", "do "}
+	r := rand.New(rand.NewPCG(3, 4))
+	matched := 0
+	for range 50_000 {
+		var b strings.Builder
+		for n := 2 + r.IntN(7); n > 0; n-- {
+			b.WriteString(parts[r.IntN(len(parts))])
+		}
+		v := b.String()
+		if batch.re.MatchString(v) {
+			matched++
+			require.True(t, batchCondition(v), "cmdi-batch-control matches %q but batchCondition rejects it", v)
+		}
+	}
+	require.Greater(t, matched, 200, "too few random values matched to test the guard")
 }

@@ -25,9 +25,17 @@ type Signature struct {
 	// guard, when set, must accept the value before the expression runs.
 	guard func(string) bool
 
+	// precheck, when set, is a cheap test that accepts every value the
+	// expression matches, and so only saves work.
+	precheck func(string) bool
+
 	// needs lists sets of byte classes; the value must contain a class of
 	// each non-empty set, or the signature cannot match.
 	needs [2]class
+
+	// classMeaning marks needs that are part of what the signature means
+	// rather than a pre-check, so that the exhaustive scan keeps them.
+	classMeaning bool
 }
 
 // NewSignature compiles a custom RE2 signature. It returns an error when
@@ -42,17 +50,30 @@ func NewSignature(id string, category Category, severity Severity, pattern strin
 
 // matches reports whether the folded value, whose traits are t, matches.
 func (s *Signature) matches(folded string, t *traits) bool {
-	c := t.classes
-	if s.needs[0] != 0 && !c.has(s.needs[0]) || s.needs[1] != 0 && !c.has(s.needs[1]) {
-		return false
-	}
-	if len(s.anyOf) > 0 && !containsKeyword(folded, &t.pairs, s.anyOf) {
+	if !exhaustive && !s.admits(folded, t) || exhaustive && s.classMeaning && !s.hasNeeds(t.classes) {
 		return false
 	}
 	if s.guard != nil && !s.guard(folded) {
 		return false
 	}
 	return s.re.MatchString(folded)
+}
+
+// admits runs the pre-checks of the signature: the byte classes, the
+// keywords and the precheck function.
+func (s *Signature) admits(folded string, t *traits) bool {
+	if !s.hasNeeds(t.classes) {
+		return false
+	}
+	if len(s.anyOf) > 0 && !containsKeyword(folded, &t.pairs, s.anyOf) {
+		return false
+	}
+	return s.precheck == nil || s.precheck(folded)
+}
+
+// hasNeeds reports whether c holds a class of each set of s.needs.
+func (s *Signature) hasNeeds(c class) bool {
+	return (s.needs[0] == 0 || c.has(s.needs[0])) && (s.needs[1] == 0 || c.has(s.needs[1]))
 }
 
 // sig builds a built-in signature; its pattern must compile.
@@ -66,6 +87,20 @@ func sig(id string, c Category, sev Severity, anyOf string, pattern string) Sign
 
 func withGuard(s Signature, guard func(string) bool) Signature {
 	s.guard = guard
+	return s
+}
+
+// meaningClasses returns s, whose regular expression also matches values
+// without the classes it needs, as a signature that counts only in values
+// with one of first.
+func meaningClasses(s Signature, first, second class) Signature {
+	s = needing(s, first, second)
+	s.classMeaning = true
+	return s
+}
+
+func withPrecheck(s Signature, precheck func(string) bool) Signature {
+	s.precheck = precheck
 	return s
 }
 
@@ -169,7 +204,7 @@ var builtinSignatures = []Signature{
 		"(?:^|[\\w'\"=;|&])`\\s*(?:(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\"])|(?:"+wordCommands+")(?:\\s+(?:[-/.$~%\\\\\\d]|[a-z]:[\\\\/])|\\s*[<>;|&]))"), cBacktick, 0),
 	// A line break separates commands too, but also lines of prose and
 	// code, so it counts only in short values.
-	needing(withGuard(sig("cmdi-newline-command", CommandInjection, Medium, "",
+	meaningClasses(withGuard(sig("cmdi-newline-command", CommandInjection, Medium, "",
 		"(?:^|[\\n\\r])\\s*(?:(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\"])|(?:"+wordCommands+")(?:[ \\t]*(?:$|[\\n\\r])|[ \\t]+(?:[-/.$~%\\\\]|[a-z]:[\\\\/])|[ \\t]*[;|&`)<>]))"), shortValue), cNewline, 0),
 	needing(sig("cmdi-ifs", CommandInjection, High, "ifs", `\$\{?ifs\b`), cDollar, 0),
 	needing(sig("cmdi-system-binary", CommandInjection, High, "bin/",
@@ -185,8 +220,8 @@ var builtinSignatures = []Signature{
 	needing(withGuard(sig("cmdi-fork-bomb", CommandInjection, High, "", ""), selfCallingFunction), cLParen, cLBrace),
 	// Windows batch control flow: FOR over a %variable, IF with a batch
 	// comparison or test.
-	needing(sig("cmdi-batch-control", CommandInjection, Medium, "for if",
-		`(?:^|[&|(])\s*(?:for\s+(?:/[dflr]\b[^%]*)?%%?[^\s%]\s+in\s*\(|if\s+(?:/i\s+)?(?:not\s+)?(?:(?:defined|exist|errorlevel)\s+\S|\S*%\S*\s*(?:==|\s(?:equ|neq|lss|leq|gtr|geq)\s)|\S+\s*(?:==|\s(?:equ|neq|lss|leq|gtr|geq)\s)\s*\S+\s+(?:\(|echo\b|goto\b|exit\b|set\b|call\b|cd\b|del\b|copy\b|start\b|cmd\b)))`), cSpace, 0),
+	needing(withPrecheck(sig("cmdi-batch-control", CommandInjection, Medium, "for if",
+		`(?:^|[&|(])\s*(?:for\s+(?:/[dflr]\b[^%]*)?%%?[^\s%]\s+in\s*\(|if\s+(?:/i\s+)?(?:not\s+)?(?:(?:defined|exist|errorlevel)\s+\S|\S*%\S*\s*(?:==|\s(?:equ|neq|lss|leq|gtr|geq)\s)|\S+\s*(?:==|\s(?:equ|neq|lss|leq|gtr|geq)\s)\s*\S+\s+(?:\(|echo\b|goto\b|exit\b|set\b|call\b|cd\b|del\b|copy\b|start\b|cmd\b)))`), batchCondition), cSpace, 0),
 	// An interpreter given code to run on its command line.
 	needing(sig("cmdi-interpreter-code", CommandInjection, High, "sh perl python ruby php node busybox",
 		`(?:^|[\s;|&(\x60'"/])(?:(?:ba|da|z|k|c|tc)?sh|perl|python[\d.]*|ruby|php|node|busybox|\$\{?shell\}?)\s+-[a-z]*[cer]\s+\S`), cDash, 0),
@@ -206,7 +241,7 @@ var builtinSignatures = []Signature{
 
 	// Path traversal: parent-directory sequences deep enough to leave a
 	// web root, or aimed at a system file, and absolute system paths.
-	needing(sig("traversal-system-file", PathTraversal, High, "etc/ boot.ini win.ini system32 proc/ .ssh .htaccess .htpasswd web.config windows",
+	needing(sig("traversal-system-file", PathTraversal, High, "etc/ etc\\ boot.ini win.ini system.ini system32 winnt proc/ proc\\ .ssh .htaccess .htpasswd web.config windows var/log var\\log",
 		`(?:^|[/\\:])(?:etc[/\\](?:passwd|shadow|group|hosts|issue|hostname|crontab|sudoers|motd|profile|fstab|mysql|httpd|apache2|nginx|ssh)|boot\.ini|win\.ini|system\.ini|windows[/\\](?:system32|win\.ini|repair)|winnt[/\\]|system32[/\\]|proc[/\\](?:self|version|\d+)[/\\]?|\.ssh[/\\]|\.htaccess|\.htpasswd|web\.config|var[/\\]log[/\\])`), cSlash|cBackslash|cDot, 0),
 
 	// A system file behind a separator that is encoded beyond recognition,
@@ -262,7 +297,7 @@ var builtinSignatures = []Signature{
 
 	// Cross-site scripting beyond what libinjection finds: script URIs,
 	// event handlers in markup, and script-only sinks.
-	needing(sig("xss-script-uri", XSS, High, "script: data:",
+	needing(sig("xss-script-uri", XSS, High, "script text/html image/svg",
 		`(?:java|vb|live)script\s*:|data\s*:\s*(?:text/html|image/svg|application/(?:x-)?javascript)`), cColon, 0),
 	needing(sig("xss-event-handler", XSS, High, "on",
 		`(?:<[a-z!][^>]*|['"\s/])\bon[a-z]{4,}\s*=`), cEquals, 0),

@@ -1,0 +1,164 @@
+package inject
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/corazawaf/libinjection-go"
+	"github.com/stretchr/testify/require"
+)
+
+// sqlFragments build random values around libinjection's case-sensitive
+// spots and the SQL shapes it flags, in mixed case.
+var sqlFragments = append(strings.Fields(`' " `+"`"+` ( ) , ; -- # /* */ /*! = <> != || && @ @@ $$ \ \N \n
+	1 0x1f 1e5 .5 OR or Or AND and UNION union SeLeCt select FROM from WHERE where ORDER BY by GROUP HAVING
+	SLEEP sleep( benchmark( WAITFOR DELAY 'x' N'x' q'[x]' e'x' u&'x' x'41' b'01' Sp_PassWord sp_password
+	user_id( database( IF if( case when then else end LIKE between NOT null NULL true CHAR( concat( ascii(
+	table drop insert into values exec xp_cmdshell declare O'Brien it's don't "hello" a b c`), " ", "  ", "\t", "\n")
+
+func randomSQL(r *rand.Rand) string {
+	var b strings.Builder
+	for n := 1 + r.IntN(7); n > 0; n-- {
+		b.WriteString(sqlFragments[r.IntN(len(sqlFragments))])
+		if r.IntN(2) == 0 {
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
+}
+
+// TestSQLiUpperCaseAgrees checks that isSQLi, which passes libinjection an
+// upper-cased value, returns libinjection's result on the value itself,
+// with and without the quote prefix of the continuation check.
+func TestSQLiUpperCaseAgrees(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	s := scan{policy: DefaultPolicy()}
+	flagged := 0
+	for range 100_000 {
+		v := randomSQL(r)
+		folded, _ := Fold(v)
+		want, _ := libinjection.IsSQLi(v)
+		require.Equal(t, want, s.isSQLi(v, folded, false), "%q", v)
+		wantTail, _ := libinjection.IsSQLi("'" + v)
+		require.Equal(t, wantTail, s.isSQLi(v, folded, true), "%q with the quote prefix", v)
+		if want {
+			flagged++
+		}
+	}
+	require.Greater(t, flagged, 3000, "too few random values are SQL to test the upper case")
+}
+
+// checkBoth runs checkValue on one value with and without the pre-checks
+// and returns both findings.
+func checkBoth(value string, plus bool) (fast, full []Finding) {
+	s := scan{policy: DefaultPolicy()}
+	s.checkValue(value, plus, Location{Kind: InQueryValue})
+	fast = s.findings
+
+	exhaustive = true
+	defer func() { exhaustive = false }()
+	s = scan{policy: DefaultPolicy()}
+	s.checkValue(value, plus, Location{Kind: InQueryValue})
+	return fast, s.findings
+}
+
+// TestPrefilterKeepsFindings checks on random values that the pre-checks
+// of checkValue drop no finding of the exhaustive scan.
+func TestPrefilterKeepsFindings(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	flagged := 0
+	for i := range 40_000 {
+		v := randomValue(r)
+		if i%2 == 1 {
+			v = randomSQL(r)
+		}
+		fast, full := checkBoth(v, i%3 == 0)
+		require.Equal(t, findingKeys(full), findingKeys(fast), "%q", v)
+		if len(full) > 0 {
+			flagged++
+		}
+	}
+	require.Greater(t, flagged, 10_000, "too few random values are flagged to test the pre-checks")
+}
+
+// findingKeys returns the rule and location of each finding, sorted.
+func findingKeys(findings []Finding) []string {
+	keys := make([]string, len(findings))
+	for i, f := range findings {
+		keys[i] = fmt.Sprintf("%s %s %d %s", f.Category, f.Rule, f.Location.Kind, f.Location.Name)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// corpusItem holds the request parts of one labelled corpus record.
+type corpusItem struct {
+	ID          string            `json:"id"`
+	Path        string            `json:"path"`
+	Query       string            `json:"query"`
+	Headers     map[string]string `json:"headers"`
+	Body        string            `json:"body"`
+	ContentType string            `json:"content_type"`
+}
+
+// scanItem scans a corpus item as the filter does: target, headers, body.
+func scanItem(p *Policy, it *corpusItem) []Finding {
+	target := it.Path
+	if it.Query != "" {
+		target += "?" + it.Query
+	}
+	var headers [][2]string
+	for name, value := range it.Headers {
+		headers = append(headers, [2]string{strings.ToLower(name), value})
+	}
+	slices.SortFunc(headers, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	findings := p.ScanTarget(target)
+	findings = append(findings, p.ScanHeaders(headers)...)
+	return append(findings, p.ScanBody(it.ContentType, []byte(it.Body))...)
+}
+
+// TestPrefilterKeepsCorpusFindings scans every request of the labelled
+// corpus (BULWARK_CORPUS, or ../shared/corpus beside the repository) with
+// and without the pre-checks and requires the same findings.
+func TestPrefilterKeepsCorpusFindings(t *testing.T) {
+	dir := os.Getenv("BULWARK_CORPUS")
+	if dir == "" {
+		_, file, _, _ := runtime.Caller(0)
+		dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "corpus")
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "no corpus in %s; set BULWARK_CORPUS to the corpus folder", dir)
+
+	p := DefaultPolicy()
+	checked := 0
+	for _, name := range files {
+		f, err := os.Open(name)
+		require.NoError(t, err)
+		lines := bufio.NewScanner(f)
+		lines.Buffer(make([]byte, 1<<20), 4<<20)
+		for lines.Scan() {
+			var it corpusItem
+			require.NoError(t, json.Unmarshal(lines.Bytes(), &it), "%s", name)
+			fast := scanItem(p, &it)
+			exhaustive = true
+			full := scanItem(p, &it)
+			exhaustive = false
+			if !slices.Equal(findingKeys(full), findingKeys(fast)) {
+				t.Errorf("corpus item %s: findings %v without the pre-checks, %v with them", it.ID, findingKeys(full), findingKeys(fast))
+			}
+			checked++
+		}
+		require.NoError(t, lines.Err())
+		f.Close()
+	}
+	t.Logf("%d corpus requests give the same findings with and without the pre-checks", checked)
+}
