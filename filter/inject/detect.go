@@ -290,14 +290,14 @@ func (s *scan) checkToken(token string, c class, loc Location) {
 	}
 }
 
-// sqlContinuation reports whether the value, whose classes are c, may be
-// SQL once it follows the end of a string or number literal: a value such
-// as " or 1=1--" or ") union select 1#" continues the query it is pasted
-// into, and libinjection reads it as SQL only with that context, which
-// isSQLi with prefix true gives it. Only values with a space and a
-// character that such a continuation needs are tried, on one line, short
-// and without braces, as probes are: prose and code that merely mention
-// SQL are longer or hold braces.
+// sqlContinuation reports whether the value, whose classes are c, is worth
+// checking as SQL that follows the end of a string or number literal. A
+// value such as " or 1=1--" continues the query it is pasted into, and
+// libinjection reads it as SQL only with that context, which isSQLi with
+// prefix true gives it. Only short one-line values without braces, with a
+// space and a character that such a continuation needs, are tried, as
+// probes are. Prose and code that merely mention SQL are longer or
+// contain braces.
 func sqlContinuation(value string, c class) bool {
 	return len(value) <= maxContinuationBytes && !c.has(cNewline|cLBrace|cRBrace) && c.has(cSpace) &&
 		c.has(cSQuote|cDQuote|cHash|cDash|cLParen|cRParen|cEquals|cSemicolon|cComma|cStar)

@@ -2,10 +2,10 @@ package inject
 
 import "strings"
 
-// This file holds the guards of the command signatures that are easier to
-// state in Go than as regular expressions: a command at the start of a
-// value, globbed system paths, and functions that call themselves in a
-// pipe or in the background.
+// This file contains the guards of the command signatures that are easier
+// to state in Go than as regular expressions. They find a command at the
+// start of a value, globbed system paths, and functions that call
+// themselves in a pipe or in the background.
 
 // commandPrefixes run the command that follows them, so a command name
 // after one counts as if it started the value.
@@ -14,11 +14,11 @@ var commandPrefixes = map[string]bool{
 	"env": true, "xargs": true, "exec": true, "command": true, "nice": true, "builtin": true,
 }
 
-// leadingCommand reports whether the value starts, after spaces and an
-// optional "{" or prefix such as "time" or "which", with a command name
-// that is followed by a shell-like argument: an option, a path, a URL, a
-// variable, a quote or a redirection. An unambiguous command name alone
-// counts too. A word command needs the argument, so that prose such as
+// leadingCommand reports whether the value starts with a command name
+// followed by a shell-like argument. Spaces, a "{" or a prefix such as
+// "time" or "which" may come first. The argument is an option, a path, a
+// URL, a variable, a quote or a redirection. An unambiguous command name
+// alone counts too. A word command needs the argument, so that prose such as
 // "cat videos" or "date night" passes.
 func leadingCommand(s string) bool {
 	s = strings.TrimLeft(s, " \t{")
@@ -88,10 +88,10 @@ var unambiguousNames = func() map[string]bool {
 	return names
 }()
 
-// globbedSystemPath reports whether s holds an absolute path whose first
+// globbedSystemPath reports whether s contains an absolute path whose first
 // directory is written with shell wildcards, such as /???/c?t or
 // /e*c/pa??wd, or a binary in a bin directory written so, such as
-// /bin/c?t: the shell expands these to system files that a signature
+// /bin/c?t. The shell expands these to system files that a signature
 // would catch by name. Bracket expressions count as one wildcard.
 func globbedSystemPath(s string) bool {
 	for i := strings.IndexByte(s, '/'); i >= 0; {
