@@ -173,3 +173,97 @@ func TestPrefilterKeepsCorpusFindings(t *testing.T) {
 	}
 	t.Logf("%d corpus requests give the same findings with and without the pre-checks", checked)
 }
+
+// barewordRounds is the number of random values of
+// TestBarewordStartNeverHidesSQLi; 3,000,000 also pass.
+const barewordRounds = 300_000
+
+// TestBarewordStartNeverHidesSQLi checks on random values that
+// libinjection flags none of the values that startsWithBarewords lets
+// isSQLi skip. The values start with plain words, variables or keywords
+// of libinjection's own table, followed by a tail that is often SQL.
+func TestBarewordStartNeverHidesSQLi(t *testing.T) {
+	keywords := make([]string, 0, len(sqlWords))
+	for word := range sqlWords {
+		keywords = append(keywords, word)
+	}
+	slices.Sort(keywords)
+	plain := []string{"please", "Deliver", "s.oconnell", "blue", "x1", "_id", "foo.bar", "a", "Z9", "O'Connell", "it's", "x'", "'",
+		"x'41'", "N'a'", "nq'[a]'", "U&'a'", "e'a'", "b'1'", "q'<a>'"}
+	heads := []string{" ", "\t", "\n", "@", "@@", "1", "-", ".", "(", "#", "--", "/", "*"}
+
+	r := rand.New(rand.NewPCG(9, 10))
+	pick := func(list []string) string { return list[r.IntN(len(list))] }
+	skipped := [3]int{}
+	for range barewordRounds {
+		var b strings.Builder
+		for n := 2 + r.IntN(3); n > 0; n-- {
+			switch r.IntN(6) {
+			case 0:
+				b.WriteString(pick(keywords))
+			case 1:
+				b.WriteString(pick(heads))
+			default:
+				b.WriteString(pick(plain))
+			}
+			if r.IntN(4) > 0 {
+				b.WriteByte(' ')
+			}
+		}
+		for n := r.IntN(5); n > 0; n-- {
+			b.WriteString(pick(sqlFragments))
+			b.WriteByte(' ')
+			if r.IntN(2) == 0 {
+				b.WriteString(strings.ToLower(pick(keywords)) + " ")
+			}
+		}
+		v := b.String()
+
+		if startsWithBarewords(v, 2) {
+			skipped[2]++
+			ok, fingerprint := libinjection.IsSQLi(v)
+			require.False(t, ok, "%q starts with barewords but libinjection flags it as %q", v, fingerprint)
+		}
+		if startsWithBarewords(v, 1) {
+			skipped[1]++
+			ok, fingerprint := libinjection.IsSQLi("'" + v)
+			require.False(t, ok, "%q starts with a bareword but libinjection flags it after a quote as %q", v, fingerprint)
+		}
+	}
+	require.Greater(t, skipped[2], 20_000, "too few values start with two barewords")
+	require.Greater(t, skipped[1], 40_000, "too few values start with a bareword")
+}
+
+func TestBarewordStart(t *testing.T) {
+	cases := []struct {
+		value  string
+		tokens int
+		want   bool
+	}{
+		{"Please deliver after 6 pm; ring twice & leave it", 2, true},
+		{"blue wool scarf", 2, true},
+		{"s.oconnell@example.org", 2, true},
+		{"scarf", 2, true},
+		{"1 union select 1", 2, false},
+		{"select name", 2, false},
+		{"name union select 1", 2, false},
+		{"Siobhan O'Connell", 2, true},
+		{"Siobhan O'Connell", 1, true},
+		{"x y' or 1=1", 2, false},
+		{"x y' zz", 2, true},
+		{"x y'' or 1=1", 2, false},
+		{"x y\\' z", 2, false},
+		{"x \"y\"", 2, false},
+		{"a /*! union */", 2, false},
+		{"order by 1", 2, false},
+		{"user.name x", 2, false},
+		{"x @@version", 2, false},
+		{"café au lait", 2, false},
+		{"foo\x01bar baz", 2, false},
+		{"ring twice", 1, true},
+		{"or 1=1", 1, false},
+	}
+	for _, tc := range cases {
+		require.Equal(t, tc.want, startsWithBarewords(tc.value, tc.tokens), "%q, %d tokens", tc.value, tc.tokens)
+	}
+}

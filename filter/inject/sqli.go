@@ -22,6 +22,14 @@ import (
 // whose upper case may change their bytes. TestSQLiUpperCaseAgrees
 // compares both forms.
 func (s *scan) isSQLi(value string, folded string, prefix bool) bool {
+	tokens := 2
+	if prefix {
+		tokens = 1
+	}
+	if !exhaustive && startsWithBarewords(value, tokens) {
+		return false
+	}
+
 	if exhaustive || !canUpperCaseSQL(value, folded) {
 		if prefix {
 			value = "'" + value
@@ -54,4 +62,184 @@ func (s *scan) isSQLi(value string, folded string, prefix bool) bool {
 func canUpperCaseSQL(value, folded string) bool {
 	return len(value) > 0 && isASCII(value) && strings.IndexByte(value, '\\') < 0 &&
 		!strings.Contains(folded, "sp_password")
+}
+
+// libinjectionKeywords is libinjection's keyword table: upper-case words,
+// phrases and fingerprints, each with its token type. The table is not
+// exported, and a copy here would drift from the version in go.mod, so
+// the linker binds this name to it. A release that renames the table
+// fails the build.
+//
+//go:linkname libinjectionKeywords github.com/corazawaf/libinjection-go.sqlKeywords
+var libinjectionKeywords map[string]byte
+
+// sqlWords holds every word that libinjection may read as anything but a
+// bareword: each word of its keyword table, phrases included, and the
+// names that its fold step turns into functions before "(".
+var sqlWords = func() map[string]bool {
+	words := map[string]bool{}
+	for key, kind := range libinjectionKeywords {
+		if kind == 'F' { // a fingerprint, not a word
+			continue
+		}
+		for _, word := range strings.Fields(key) {
+			words[word] = true
+		}
+	}
+	for _, name := range strings.Fields("USER_ID USER_NAME DATABASE PASSWORD USER CURRENT_USER " +
+		"CURRENT_DATE CURRENT_TIME CURRENT_TIMESTAMP LOCALTIME LOCALTIMESTAMP") {
+		words[name] = true
+	}
+	return words
+}()
+
+// startsWithBarewords reports whether libinjection's tokenizer reads the
+// first tokens of value as barewords that no fold step changes: one
+// token when tokens is 1, or two tokens (or a bareword and a variable)
+// when tokens is 2. The input ending after the first bareword counts
+// too. When the value contains a single quote, libinjection also reads
+// the text before the first quote as a string, so a bareword must follow
+// that quote as well. No fingerprint of libinjection's blacklist starts
+// with a bareword followed by a bareword or a variable, or with a string
+// followed by a bareword, or is a lone bareword or string. So libinjection
+// cannot flag such a value, nor, when tokens is 1, the value after a
+// quote (see sqlContinuation). TestBarewordStartNeverHidesSQLi checks this
+// on random values built from libinjection's own keywords.
+//
+// Values with double quotes or backticks, which open more contexts, are
+// not handled. Nor are values with "/*" or "{", which can produce the
+// token that flags any value, or with non-ASCII bytes, which Unicode
+// upper-casing may turn into keywords, or with control characters that
+// the tokenizer treats unlike spaces.
+func startsWithBarewords(value string, tokens int) bool {
+	if strings.ContainsAny(value, "\"`{") || strings.Contains(value, "/*") || !plainBytes(value) {
+		return false
+	}
+	if !startsWithWords(value, tokens) {
+		return false
+	}
+
+	quote := strings.IndexByte(value, '\'')
+	if quote < 0 {
+		return true
+	}
+	// A backslash or a doubled quote would not end the string there.
+	after := value[quote+1:]
+	if strings.IndexByte(value, '\\') >= 0 || strings.HasPrefix(after, "'") {
+		return false
+	}
+	return startsWithWords(after, 1) || strings.TrimLeft(after, " \t\n\v\f\r") == ""
+}
+
+// startsWithWords reports whether the first tokens of value are barewords
+// that are no keywords, or end the input after the first; see
+// startsWithBarewords.
+func startsWithWords(value string, tokens int) bool {
+	pos := 0
+	for n := range tokens {
+		for pos < len(value) && value[pos] <= ' ' {
+			pos++
+		}
+		switch {
+		case pos == len(value):
+			return n > 0
+		case n == 1 && value[pos] == '@':
+			return plainVariable(value[pos:])
+		case !isWordStart(value[pos]):
+			return false
+		}
+		end := pos
+		for end < len(value) && !isWordDelimiter(value[end]) {
+			end++
+		}
+		if stringPrefix(value[pos:end], value[end:]) || !plainWord(value[pos:end]) {
+			return false
+		}
+		pos = end
+	}
+	return true
+}
+
+// stringPrefix reports whether word, followed by rest, opens one of the
+// prefixed string literals that libinjection reads, such as x'41', n'a',
+// nq'[a]' or u&'a', rather than a word.
+func stringPrefix(word, rest string) bool {
+	if len(word) > 2 {
+		return false
+	}
+	switch strings.ToLower(word) {
+	case "x", "b", "e", "n", "q", "nq":
+		return strings.HasPrefix(rest, "'")
+	case "u":
+		return strings.HasPrefix(rest, "&'")
+	}
+	return false
+}
+
+// plainWord reports whether libinjection looks up no part of word as a
+// keyword: neither the whole word nor the part before any '.'.
+func plainWord(word string) bool {
+	for i := 0; i < len(word); i++ {
+		if word[i] == '.' && isSQLWord(word[:i]) {
+			return false
+		}
+	}
+	return !isSQLWord(word)
+}
+
+// plainVariable reports whether v, which starts with '@', is a variable
+// whose name is not a keyword.
+func plainVariable(v string) bool {
+	name := strings.TrimPrefix(v[1:], "@")
+	end := 0
+	for end < len(name) && !isVariableDelimiter(name[end]) {
+		end++
+	}
+	return !isSQLWord(name[:end])
+}
+
+// isSQLWord reports whether the upper case of s is in sqlWords. Keywords
+// are at most 32 bytes, so a longer s is never one.
+func isSQLWord(s string) bool {
+	var buf [32]byte
+	if len(s) > len(buf) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return sqlWords[string(buf[:len(s)])]
+}
+
+// plainBytes reports whether s holds only printable ASCII and the spaces
+// \t, \n, \v, \f and \r, which libinjection both skips between tokens and
+// ends a word at.
+func plainBytes(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x7f || c < ' ' && (c < '\t' || c > '\r') {
+			return false
+		}
+	}
+	return true
+}
+
+func isWordStart(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_'
+}
+
+// isWordDelimiter reports whether c, a plain byte, ends a word in
+// libinjection's tokenizer (v0.3.6).
+func isWordDelimiter(c byte) bool {
+	return c <= ' ' || strings.IndexByte("[]{}<>:\\?=@!#~+-*/&|^%(),;'\"", c) >= 0
+}
+
+// isVariableDelimiter reports whether c ends a variable name in
+// libinjection's tokenizer (v0.3.6).
+func isVariableDelimiter(c byte) bool {
+	return c <= ' ' || strings.IndexByte("<>:\\?=@!#~+-*/&|^%(),;'`\"", c) >= 0
 }
