@@ -164,13 +164,11 @@ func startsWithWords(value string, tokens int) bool {
 // prefixed string literals that libinjection reads, such as x'41', n'a',
 // nq'[a]' or u&'a', rather than a word.
 func stringPrefix(word, rest string) bool {
-	if len(word) > 2 {
-		return false
-	}
-	switch strings.ToLower(word) {
-	case "x", "b", "e", "n", "q", "nq":
+	switch {
+	case len(word) == 1 && strings.IndexByte("xXbBeEnNqQ", word[0]) >= 0,
+		len(word) == 2 && (word[0]|0x20) == 'n' && (word[1]|0x20) == 'q':
 		return strings.HasPrefix(rest, "'")
-	case "u":
+	case word == "u" || word == "U":
 		return strings.HasPrefix(rest, "&'")
 	}
 	return false
