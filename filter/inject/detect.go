@@ -3,6 +3,7 @@ package inject
 import (
 	"bytes"
 	"encoding/base64"
+	"math/bits"
 	"strings"
 
 	"github.com/corazawaf/libinjection-go"
@@ -59,13 +60,13 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 		s.checkTraversal(folded, foldSteps, loc)
 	}
 	t := traits{classes: c, pairs: pairsOf(folded)}
-	s.checkSignatures(builtinSignatures, folded, &t, foldSteps, loc)
-	s.checkSignatures(s.policy.Custom, folded, &t, foldSteps, loc)
+	s.checkSignatures(builtinSignatures, builtinIndex, folded, &t, foldSteps, loc)
+	s.checkSignatures(s.policy.Custom, nil, folded, &t, foldSteps, loc)
 
 	if s.want(CommandInjection) && (c.has(cQuoting|cBacktick|cLParen) && c.has(shellTriggers) || exhaustive) {
 		if plain := deobfuscateShell(folded); plain != "" {
 			pt := traitsOf(plain)
-			s.checkSignatures(shellSignatures, plain, &pt, foldSteps, loc)
+			s.checkSignatures(shellSignatures, shellIndex, plain, &pt, foldSteps, loc)
 		}
 	}
 }
@@ -148,16 +149,24 @@ func (s *scan) checkTraversal(folded string, steps Transform, loc Location) {
 }
 
 // checkSignatures appends a finding for each matching signature that the
-// policy counts. t holds the traits of folded.
-func (s *scan) checkSignatures(set []Signature, folded string, t *traits, steps Transform, loc Location) {
-	for i := range set {
-		sig := &set[i]
-		if !s.counts(sig) {
-			continue
+// policy counts. t holds the traits of folded. index, when not nil, is
+// the classIndex of set, which skips the signatures whose byte classes
+// the value lacks.
+func (s *scan) checkSignatures(set []Signature, index *classIndex, folded string, t *traits, steps Transform, loc Location) {
+	if index == nil || exhaustive {
+		for i := range set {
+			s.checkSignature(&set[i], folded, t, steps, loc)
 		}
-		if sig.matches(folded, t) {
-			s.add(Finding{Category: sig.Category, Rule: sig.ID, Severity: sig.Severity, Location: loc, Transforms: steps})
-		}
+		return
+	}
+	for next := index.candidates(t.classes); next != 0; next &= next - 1 {
+		s.checkSignature(&set[bits.TrailingZeros64(next)], folded, t, steps, loc)
+	}
+}
+
+func (s *scan) checkSignature(sig *Signature, folded string, t *traits, steps Transform, loc Location) {
+	if s.counts(sig) && sig.matches(folded, t) {
+		s.add(Finding{Category: sig.Category, Rule: sig.ID, Severity: sig.Severity, Location: loc, Transforms: steps})
 	}
 }
 
@@ -255,9 +264,9 @@ func (s *scan) checkToken(token string, c class, loc Location) {
 	}
 	t := traits{classes: c &^ cUpper, pairs: pairsOf(folded)}
 	if dunder || hexPath {
-		s.checkSignatures(builtinSignatures, folded, &t, steps, loc)
+		s.checkSignatures(builtinSignatures, builtinIndex, folded, &t, steps, loc)
 	}
-	s.checkSignatures(s.policy.Custom, folded, &t, steps, loc)
+	s.checkSignatures(s.policy.Custom, nil, folded, &t, steps, loc)
 	if len(token) < minGadgetBytes {
 		return
 	}

@@ -272,3 +272,20 @@ func TestBarewordStart(t *testing.T) {
 		require.Equal(t, tc.want, startsWithBarewords(tc.value, tc.tokens), "%q, %d tokens", tc.value, tc.tokens)
 	}
 }
+
+// TestClassIndexMatchesNeeds checks that a classIndex selects exactly the
+// signatures whose byte-class needs a random class set meets.
+func TestClassIndexMatchesNeeds(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, set := range [][]Signature{builtinSignatures, shellSignatures} {
+		index := indexSignatures(set)
+		require.NotNil(t, index)
+		for range 10_000 {
+			c := class(r.Uint64()&r.Uint64()) & (cNonASCII<<1 - 1)
+			got := index.candidates(c)
+			for i := range set {
+				require.Equal(t, set[i].hasNeeds(c), got&(1<<i) != 0, "signature %s, classes %b", set[i].ID, c)
+			}
+		}
+	}
+}

@@ -173,10 +173,14 @@ func selfCallingFunction(s string) bool {
 }
 
 // batchCondition reports whether s holds what the cmdi-batch-control
-// expression needs besides "for" or "if": a '%' variable, an "==" or a
+// expression needs: "for" or "if" and a space at the start of the value
+// or after '&', '|' or '(', and then a '%' variable, an "==", a
 // comparison word such as " equ ", or a test such as "exist". Prose with
-// "for" and "if" rarely has any of them, so the expression seldom runs.
+// "for" and "if" rarely has them, so the expression seldom runs.
 func batchCondition(s string) bool {
+	if !batchKeywordAtCommandStart(s) {
+		return false
+	}
 	if strings.IndexByte(s, '%') >= 0 || strings.Contains(s, "==") ||
 		strings.Contains(s, "exist") || strings.Contains(s, "defined") || strings.Contains(s, "errorlevel") {
 		return true
@@ -192,6 +196,27 @@ func batchCondition(s string) bool {
 				break
 			}
 			i = end + next
+		}
+	}
+	return false
+}
+
+// batchKeywordAtCommandStart reports whether "for" or "if" followed by a
+// space starts s or follows '&', '|' or '(' after optional spaces.
+func batchKeywordAtCommandStart(s string) bool {
+	for i := -1; i < len(s); i++ {
+		if i >= 0 && s[i] != '&' && s[i] != '|' && s[i] != '(' {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && isSpace(s[j]) {
+			j++
+		}
+		rest := s[j:]
+		for _, word := range [...]string{"for", "if"} {
+			if len(rest) > len(word) && strings.HasPrefix(rest, word) && isSpace(rest[len(word)]) {
+				return true
+			}
 		}
 	}
 	return false
