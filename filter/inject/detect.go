@@ -37,7 +37,7 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 	}
 	folded, foldSteps := value, steps
 	if c.has(cUpper|cNonASCII) || exhaustive {
-		if lower, changed := Fold(value); changed {
+		if lower, changed := s.fold(value); changed {
 			folded, foldSteps = lower, steps|CaseFold
 			c = classify(folded)
 		}
@@ -64,7 +64,9 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 	s.checkSignatures(s.policy.Custom, nil, folded, &t, foldSteps, loc)
 
 	if s.want(CommandInjection) && (c.has(cQuoting|cBacktick|cLParen) && c.has(shellTriggers) || exhaustive) {
-		if plain := deobfuscateShell(folded); plain != "" {
+		var plain string
+		plain, s.shellBuffer = deobfuscateShell(folded, s.shellBuffer)
+		if plain != "" {
 			pt := traitsOf(plain)
 			s.checkSignatures(shellSignatures, shellIndex, plain, &pt, foldSteps, loc)
 		}

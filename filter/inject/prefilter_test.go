@@ -289,3 +289,17 @@ func TestClassIndexMatchesNeeds(t *testing.T) {
 		}
 	}
 }
+
+// TestScanFoldMatchesFold checks that scan.fold, which reuses a buffer,
+// returns what Fold returns.
+func TestScanFoldMatchesFold(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	s := scan{policy: DefaultPolicy()}
+	for range 20_000 {
+		v := randomValue(r)
+		want, wantChanged := Fold(v)
+		got, changed := s.fold(v)
+		require.Equal(t, want, got, "%q", v)
+		require.Equal(t, wantChanged, changed, "%q", v)
+	}
+}

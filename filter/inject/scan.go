@@ -22,9 +22,12 @@ type scan struct {
 	// formatted only for findings.
 	jsonPath *[]pathStep
 
-	// sqlBuffer holds the upper-cased value that isSQLi passes to
-	// libinjection, reused from value to value.
-	sqlBuffer []byte
+	// sqlBuffer, foldBuffer and shellBuffer hold the upper-cased value
+	// that isSQLi passes to libinjection, the lower-cased value from fold
+	// and the value from deobfuscateShell. They are reused from value to
+	// value, so the strings made from them must not outlive the check of
+	// one value; findings keep no value text.
+	sqlBuffer, foldBuffer, shellBuffer []byte
 }
 
 // want reports whether a detector of the category should run: every

@@ -136,3 +136,31 @@ func TestBatchConditionAdmitsEveryMatch(t *testing.T) {
 	}
 	require.Greater(t, matched, 200, "too few random values matched to test the guard")
 }
+
+// TestDeobfuscateShellMatchesReplacer checks deobfuscateShell against
+// strings.Replacer, whose rule for overlapping tricks it follows.
+func TestDeobfuscateShellMatchesReplacer(t *testing.T) {
+	var pairs []string
+	for _, trick := range shellTricks {
+		pairs = append(pairs, trick[0], trick[1])
+	}
+	reference := strings.NewReplacer(pairs...)
+	parts := append([]string{`\`, `\n`, "'", `"`, "$", "@", "?", "-", "_", "*", "!", "(", ")", "<", ">", "{", "}", "ifs", "i", "a"}, pairs...)
+
+	r := rand.New(rand.NewPCG(13, 14))
+	var buf []byte
+	for range 50_000 {
+		var b strings.Builder
+		for n := 1 + r.IntN(8); n > 0; n-- {
+			b.WriteString(parts[r.IntN(len(parts))])
+		}
+		v := b.String()
+		want := reference.Replace(v)
+		if want == v {
+			want = ""
+		}
+		var got string
+		got, buf = deobfuscateShell(v, buf)
+		require.Equal(t, want, got, "%q", v)
+	}
+}

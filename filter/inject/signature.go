@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unsafe"
 )
 
 // Signature is a regular expression that flags a value. Built-in and custom
@@ -311,23 +312,55 @@ var builtinSignatures = []Signature{
 		`<\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|svg|math|base|meta|link|style|xss|isindex|marquee|layer|bgsound|template)\b`), cLT, 0),
 }
 
-// shellQuoteRemover removes the quoting tricks that the shell
-// ignores: w'h'o'am'i, c\at and $@ inside a word.
-var shellQuoteRemover = strings.NewReplacer(`\n`, "\n", "'", "", `"`, "", `\`, "",
-	"$@", "", "$?", "", "$$", "", "$-", "", "$_", "", "$*", "", "$!", "", "$()", "", "<()", "", ">()", "",
-	"${ifs}", " ", "$ifs", " ")
+// shellTricks are the quoting tricks that the shell ignores, such as
+// w'h'o'am'i, c\at and $@ inside a word, with what each stands for. At a
+// position where several match, the first in the list applies, as with
+// strings.NewReplacer.
+var shellTricks = [][2]string{
+	{`\n`, "\n"}, {"'", ""}, {`"`, ""}, {`\`, ""},
+	{"$@", ""}, {"$?", ""}, {"$$", ""}, {"$-", ""}, {"$_", ""}, {"$*", ""}, {"$!", ""},
+	{"$()", ""}, {"<()", ""}, {">()", ""}, {"${ifs}", " "}, {"$ifs", " "},
+}
 
-// deobfuscateShell returns the value with shell quoting tricks removed, or
-// "" when it has none.
-func deobfuscateShell(folded string) string {
-	if !strings.ContainsAny(folded, "'\"\\$`()") {
-		return ""
+// deobfuscateShell returns the value with the shellTricks undone, or ""
+// when it has none. The result shares memory with buf, which it returns
+// grown, so it is valid only until buf is used again.
+func deobfuscateShell(folded string, buf []byte) (string, []byte) {
+	if !strings.ContainsAny(folded, "'\"\\$<>") {
+		return "", buf
 	}
-	out := shellQuoteRemover.Replace(folded)
-	if out == folded {
-		return ""
+
+	buf = buf[:0]
+	changed := false
+	for i := 0; i < len(folded); {
+		trick := matchShellTrick(folded[i:])
+		if trick == nil {
+			buf = append(buf, folded[i])
+			i++
+			continue
+		}
+		buf = append(buf, trick[1]...)
+		i += len(trick[0])
+		changed = true
 	}
-	return out
+	if !changed {
+		return "", buf
+	}
+	return unsafe.String(unsafe.SliceData(buf), len(buf)), buf
+}
+
+// matchShellTrick returns the first of shellTricks that s starts with, or
+// nil.
+func matchShellTrick(s string) *[2]string {
+	switch s[0] {
+	case '\\', '\'', '"', '$', '<', '>':
+		for i := range shellTricks {
+			if strings.HasPrefix(s, shellTricks[i][0]) {
+				return &shellTricks[i]
+			}
+		}
+	}
+	return nil
 }
 
 // unicodeSlashes maps look-alike slashes that NFKC keeps to '/'.

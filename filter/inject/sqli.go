@@ -57,6 +57,27 @@ func (s *scan) isSQLi(value string, folded string, prefix bool) bool {
 	return ok
 }
 
+// fold returns value lower-cased, as Fold does. An ASCII value is folded
+// into s.foldBuffer, so the result is valid only until the next call.
+func (s *scan) fold(value string) (string, bool) {
+	if !isASCII(value) {
+		return Fold(value)
+	}
+	first := strings.IndexFunc(value, func(r rune) bool { return 'A' <= r && r <= 'Z' })
+	if first < 0 {
+		return value, false
+	}
+
+	buf := append(s.foldBuffer[:0], value...)
+	for i := first; i < len(buf); i++ {
+		if c := buf[i]; 'A' <= c && c <= 'Z' {
+			buf[i] = c + 'a' - 'A'
+		}
+	}
+	s.foldBuffer = buf
+	return unsafe.String(unsafe.SliceData(buf), len(buf)), true
+}
+
 // canUpperCaseSQL reports whether the upper case of value gives the same
 // libinjection result as value; folded is its lower case.
 func canUpperCaseSQL(value, folded string) bool {
