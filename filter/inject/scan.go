@@ -26,7 +26,7 @@ type scan struct {
 	// that isSQLi passes to libinjection, the lower-cased value from fold
 	// and the value from deobfuscateShell. They are reused from value to
 	// value, so the strings made from them must not outlive the check of
-	// one value; findings keep no value text.
+	// one value. Findings keep no value text.
 	sqlBuffer, foldBuffer, shellBuffer []byte
 }
 

@@ -133,7 +133,7 @@ var sqlWords = func() map[string]bool {
 // upper-casing may turn into keywords, or with control characters that
 // the tokenizer treats unlike spaces.
 func startsWithBarewords(value string, tokens int) bool {
-	if strings.ContainsAny(value, "\"`{") || strings.Contains(value, "/*") || !plainBytes(value) {
+	if !plainBytes(value) {
 		return false
 	}
 	if !startsWithWords(value, tokens) {
@@ -236,11 +236,11 @@ func isSQLWord(s string) bool {
 
 // plainBytes reports whether s holds only printable ASCII and the spaces
 // \t, \n, \v, \f and \r, which libinjection both skips between tokens and
-// ends a word at.
+// ends a word at, and holds no '"', '`', '{' or "/*".
 func plainBytes(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 0x7f || c < ' ' && (c < '\t' || c > '\r') {
+		if sqlByteFlags[c]&sqlUnhandled != 0 || c == '*' && i > 0 && s[i-1] == '/' {
 			return false
 		}
 	}
@@ -253,12 +253,37 @@ func isWordStart(c byte) bool {
 
 // isWordDelimiter reports whether c, a plain byte, ends a word in
 // libinjection's tokenizer (v0.3.6).
-func isWordDelimiter(c byte) bool {
-	return c <= ' ' || strings.IndexByte("[]{}<>:\\?=@!#~+-*/&|^%(),;'\"", c) >= 0
-}
+func isWordDelimiter(c byte) bool { return sqlByteFlags[c]&sqlWordEnd != 0 }
+
+// Flags of sqlByteFlags.
+const (
+	sqlUnhandled   = 1 << iota // a byte that startsWithBarewords does not handle
+	sqlWordEnd                 // a byte that ends a word
+	sqlVariableEnd             // a byte that ends a variable name
+)
+
+// sqlByteFlags maps each byte to its flags.
+var sqlByteFlags = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		if c >= 0x7f || c < ' ' && (c < '\t' || c > '\r') {
+			t[c] |= sqlUnhandled
+		}
+		if c <= ' ' {
+			t[c] |= sqlWordEnd | sqlVariableEnd
+		}
+	}
+	for _, c := range []byte("\"`{") {
+		t[c] |= sqlUnhandled
+	}
+	for _, c := range []byte("[]{}<>:\\?=@!#~+-*/&|^%(),;'\"") {
+		t[c] |= sqlWordEnd
+	}
+	for _, c := range []byte("<>:\\?=@!#~+-*/&|^%(),;'`\"") {
+		t[c] |= sqlVariableEnd
+	}
+	return t
+}()
 
 // isVariableDelimiter reports whether c ends a variable name in
 // libinjection's tokenizer (v0.3.6).
-func isVariableDelimiter(c byte) bool {
-	return c <= ' ' || strings.IndexByte("<>:\\?=@!#~+-*/&|^%(),;'`\"", c) >= 0
-}
+func isVariableDelimiter(c byte) bool { return sqlByteFlags[c]&sqlVariableEnd != 0 }
