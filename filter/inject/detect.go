@@ -87,7 +87,7 @@ var exhaustive = false
 // '=' (TestXSSGateKeepsLibinjectionFindings). A character reference may
 // decode to either.
 func (s *scan) checkXSS(value string, c class, steps Transform, loc Location) {
-	if (c.has(cLT|cEquals) || exhaustive) && libinjection.IsXSS(value) {
+	if (c.has(cLT|cEquals) && mayBeXSS(value) || exhaustive) && libinjection.IsXSS(value) {
 		s.add(Finding{Category: XSS, Rule: "libinjection-xss", Severity: High, Location: loc, Transforms: steps})
 		return
 	}
@@ -99,7 +99,7 @@ func (s *scan) checkXSS(value string, c class, steps Transform, loc Location) {
 	if !changed {
 		return
 	}
-	if libinjection.IsXSS(decoded) {
+	if (exhaustive || mayBeXSS(decoded)) && libinjection.IsXSS(decoded) {
 		s.add(Finding{Category: XSS, Rule: "libinjection-xss", Severity: High, Location: loc, Transforms: steps | HTMLEntities})
 		return
 	}

@@ -195,7 +195,7 @@ func TestBarewordStartNeverHidesSQLi(t *testing.T) {
 	slices.Sort(keywords)
 	plain := []string{"please", "Deliver", "s.oconnell", "blue", "x1", "_id", "foo.bar", "a", "Z9", "O'Connell", "it's", "x'", "'",
 		"x'41'", "N'a'", "nq'[a]'", "U&'a'", "e'a'", "b'1'", "q'<a>'"}
-	heads := []string{" ", "\t", "\n", "@", "@@", "1", "-", ".", "(", "#", "--", "/", "*"}
+	heads := []string{" ", "\t", "\n", "@", "@@", "1", "-", ".", "(", "#", "--", "/", "*", ":", "://", ":=", "::"}
 
 	r := rand.New(rand.NewPCG(9, 10))
 	pick := func(list []string) string { return list[r.IntN(len(list))] }
@@ -265,6 +265,10 @@ func TestBarewordStart(t *testing.T) {
 		{"x @@version", 2, false},
 		{"café au lait", 2, false},
 		{"foo\x01bar baz", 2, false},
+		{"https://app.example.com/orders?page=2", 2, true},
+		{"a:=1", 2, false},
+		{"a::int", 2, false},
+		{"a:", 2, false},
 		{"ring twice", 1, true},
 		{"or 1=1", 1, false},
 	}
@@ -302,4 +306,39 @@ func TestScanFoldMatchesFold(t *testing.T) {
 		require.Equal(t, want, got, "%q", v)
 		require.Equal(t, wantChanged, changed, "%q", v)
 	}
+}
+
+// TestMayBeXSSAdmitsEveryFinding checks on random attribute-like values
+// that mayBeXSS accepts every value that libinjection's XSS check flags.
+func TestMayBeXSSAdmitsEveryFinding(t *testing.T) {
+	names := []string{"onerror", "OnLoad", "onx", "on\x00error", "o\x00nclick", "style", "STYLE", "href", "src", "xlink:href",
+		"xmlns", "xlink", "formaction", "attributename", "values", "to", "by", "from", "filter", "background", "x", "data", "title"}
+	separators := []string{" ", "\t", "\v", "\n", "/", `"`, "'", "`", "=", "==", ">", "\x00", "  ", " = "}
+	values := []string{"alert(1)", "javascript:alert(1)", "JaVaScRiPt:x", "x", "expression(x)", "&#x6a;avascript:x",
+		"data:text/html,x", "vbscript:x", "onerror", "'x'", `"y"`, "", "<b>"}
+
+	r := rand.New(rand.NewPCG(17, 18))
+	flagged := 0
+	for range 200_000 {
+		var b strings.Builder
+		for n := 1 + r.IntN(6); n > 0; n-- {
+			switch r.IntN(3) {
+			case 0:
+				b.WriteString(names[r.IntN(len(names))])
+			case 1:
+				b.WriteString(separators[r.IntN(len(separators))])
+			default:
+				b.WriteString(values[r.IntN(len(values))])
+			}
+		}
+		v := b.String()
+		if !libinjection.IsXSS(v) {
+			continue
+		}
+		if !strings.Contains(v, "<") {
+			flagged++
+		}
+		require.True(t, mayBeXSS(v), "libinjection flags %q but mayBeXSS rejects it", v)
+	}
+	require.Greater(t, flagged, 2_000, "too few values without '<' are flagged to test mayBeXSS")
 }

@@ -116,16 +116,18 @@ var sqlWords = func() map[string]bool {
 
 // startsWithBarewords reports whether libinjection's tokenizer reads the
 // first tokens of value as barewords that no fold step changes: one
-// token when tokens is 1, or two tokens (or a bareword and a variable)
-// when tokens is 2. The input ending after the first bareword counts
-// too. When the value contains a single quote, libinjection also reads
-// the text before the first quote as a string, so a bareword must follow
-// that quote as well. No fingerprint of libinjection's blacklist starts
-// with a bareword followed by a bareword or a variable, or with a string
-// followed by a bareword, or is a lone bareword or string. So libinjection
-// cannot flag such a value, nor, when tokens is 1, the value after a
-// quote (see sqlContinuation). TestBarewordStartNeverHidesSQLi checks this
-// on random values built from libinjection's own keywords.
+// token when tokens is 1, or two tokens when tokens is 2, where the
+// second may also be a variable or a colon, as in a URL. The input
+// ending after the first bareword counts too. When the value contains a
+// single quote, libinjection also reads the text before the first quote
+// as a string, so a bareword must follow that quote as well.
+//
+// No fingerprint of libinjection's blacklist starts with a bareword
+// followed by a bareword, a variable or a colon, or with a string
+// followed by a bareword, or is a lone bareword or string. So
+// libinjection cannot flag such a value, nor, when tokens is 1, the value
+// after a quote (see sqlContinuation). TestBarewordStartNeverHidesSQLi
+// checks this on random values built from libinjection's own keywords.
 //
 // Values with double quotes or backticks, which open more contexts, are
 // not handled. Nor are values with "/*" or "{", which can produce the
@@ -166,6 +168,10 @@ func startsWithWords(value string, tokens int) bool {
 			return n > 0
 		case n == 1 && value[pos] == '@':
 			return plainVariable(value[pos:])
+		case n == 1 && value[pos] == ':':
+			// A colon that starts no operator such as ":=" is a token of
+			// its own, and no fingerprint starts with a bareword and one.
+			return pos+1 < len(value) && !isSQLWord(value[pos:pos+2])
 		case !isWordStart(value[pos]):
 			return false
 		}
