@@ -115,9 +115,9 @@ var sqlWords = func() map[string]bool {
 }()
 
 // startsWithBarewords reports whether libinjection's tokenizer reads the
-// first tokens of value as barewords that no fold step changes: one
-// token when tokens is 1, or two tokens when tokens is 2, where the
-// second may also be a variable or a colon, as in a URL. The input
+// first tokens of value as barewords that no fold step changes. It checks
+// one token when tokens is 1, and two when tokens is 2, where the second
+// may also be a variable or a colon, as in a URL. The input
 // ending after the first bareword counts too. When the value contains a
 // single quote, libinjection also reads the text before the first quote
 // as a string, so a bareword must follow that quote as well.

@@ -43,9 +43,9 @@ func mayBeXSS(v string) bool {
 // attribute. The name is taken as long as it can be: back to a space,
 // '/', a quote, '<', '>' or '=', one of which precedes every attribute
 // name in libinjection's tokenizer. A name with such a byte inside is
-// never dangerous. NUL bytes count as spaces around the name, and inside
-// it libinjection drops them; each part after a NUL is checked too, in
-// case one starts the name.
+// never dangerous. NUL bytes count as spaces around the name, and
+// libinjection drops them inside it. Each part after a NUL is checked
+// too, in case the name starts there.
 func dangerousAttributeBefore(s string) bool {
 	end := len(s)
 	for end > 0 && s[end-1] <= ' ' {
