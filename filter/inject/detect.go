@@ -1,8 +1,6 @@
 package inject
 
 import (
-	"bytes"
-	"encoding/base64"
 	"math/bits"
 	"strings"
 
@@ -222,83 +220,6 @@ const maxTokenBytes = 64
 // costs one pass.
 func isPlainToken(v string) bool {
 	return len(v) <= maxTokenBytes && classify(v).only(cToken)
-}
-
-// javaGadgets are class and method names of Java deserialization gadget
-// chains and of the classes they reach, lower-cased. The shortest has
-// minGadgetBytes bytes.
-var javaGadgets = keywords(
-	"clonetransformer", "forclosure", "instantiatefactory", "instantiatetransformer",
-	"invokertransformer", "prototypeclonefactory", "prototypeserializationfactory",
-	"whileclosure", "chainedtransformer", "constanttransformer", "processbuilder",
-	"java.lang.runtime", "java.io.fileoutputstream", "com.opensymphony.xwork2",
-	"org.apache.commons.collections", "javax.script.scriptenginemanager",
-)
-
-// javaGadgetWords are gadget names short enough to appear alone, checked
-// only in base64-decoded tokens, where CRS looks for them too. The
-// shortest has 7 bytes, which base64 encodes in minGadgetBytes.
-var javaGadgetWords = append(keywords("runtime", "closure", "transformer"), javaGadgets...)
-
-const minGadgetBytes = 10
-
-var javaGadgetWordBytes = func() [][]byte {
-	out := make([][]byte, len(javaGadgetWords))
-	for i, w := range javaGadgetWords {
-		out[i] = []byte(w.text)
-	}
-	return out
-}()
-
-// checkToken checks a plain token, whose classes are c: dunder names such
-// as __proto__ against the signatures, and Java gadget names as written
-// or base64-encoded.
-func (s *scan) checkToken(token string, c class, loc Location) {
-	folded, steps := token, Transform(0)
-	if c.has(cUpper) {
-		folded, steps = strings.ToLower(token), CaseFold
-	}
-	dunder := c.has(cUnderscore) && strings.Contains(folded, "__")
-	// Hex literals such as 0x2e0x2e0x2f spell a traversal in a token.
-	hexPath := strings.Contains(folded, "0x2")
-	if !dunder && !hexPath && len(s.policy.Custom) == 0 && len(token) < minGadgetBytes {
-		return
-	}
-	t := traits{classes: c &^ cUpper, pairs: pairsOf(folded)}
-	if dunder || hexPath {
-		s.checkSignatures(builtinSignatures, builtinIndex, folded, &t, steps, loc)
-	}
-	s.checkSignatures(s.policy.Custom, nil, folded, &t, steps, loc)
-	if len(token) < minGadgetBytes {
-		return
-	}
-	if containsKeyword(folded, &t.pairs, javaGadgets) {
-		s.add(Finding{Category: CodeInjection, Rule: "code-java-class", Severity: High, Location: loc, Transforms: steps})
-		return
-	}
-
-	// Base64 has no '-', '_' or '.', so a token with them does not decode.
-	if !c.only(cUpper) {
-		return
-	}
-	var src [maxTokenBytes]byte
-	var decoded [maxTokenBytes]byte
-	n, err := base64.RawStdEncoding.Decode(decoded[:], src[:copy(src[:], token)])
-	if err != nil {
-		return
-	}
-	text := decoded[:n]
-	for i, b := range text {
-		if 'A' <= b && b <= 'Z' {
-			text[i] = b + 'a' - 'A'
-		}
-	}
-	for _, word := range javaGadgetWordBytes {
-		if bytes.Contains(text, word) {
-			s.add(Finding{Category: CodeInjection, Rule: "code-java-class-base64", Severity: Medium, Location: loc, Transforms: steps})
-			return
-		}
-	}
 }
 
 // sqlContinuation reports whether the value, whose classes are c, is worth

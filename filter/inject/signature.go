@@ -278,6 +278,14 @@ var builtinSignatures = []Signature{
 		`\b(?:system|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|base64_decode|file_get_contents|file_put_contents|fopen|readfile|include|require|include_once|require_once|call_user_func|create_function|preg_replace|phpinfo|str_rot13|gzinflate)\s*\(`), cLParen, 0),
 	needing(sig("code-java", CodeInjection, High, "java jndi runtime processbuilder xwork ognl classloader",
 		`java\.lang\.(?:runtime|processbuilder|system|class|reflect)|\$\{\s*jndi\s*:|runtime\.getruntime|new\s+processbuilder|com\.opensymphony\.xwork2|ognlcontext|class\.module\.classloader|javax\.script|java\.io\.file|java\.beans|java\.net\.url`), 0, 0),
+	needing(withGuard(sig("code-java-class-name", CodeInjection, High, strings.Join(javaPackages, " "), ""), javaClassName), cDot, 0),
+	// Perl runs the code of an array reference interpolated into a
+	// string: "@{[ system 'id' ]}".
+	needing(sig("code-perl-interpolation", CodeInjection, High, "@{", `@\{\s*\[`), cAt, cLBrace),
+	// PHP calls the function that a variable names: $f(1), ${'a'}(1),
+	// $_[0](1), with spaces or comments before the parenthesis.
+	needing(sig("code-php-variable-call", CodeInjection, Medium, "",
+		`\$+\s*(?:\{[^}]*\}|[a-z_\x{80}-\x{10ffff}][\w\x{80}-\x{10ffff}]*)(?:\s|/\*.*?\*/|(?://|#)[^\n]*\n|\[[^\]]*\]|\{[^}]*\}|->\w+)*\(`), cDollar, cLParen),
 	needing(sig("code-node", CodeInjection, High, "child_process mainmodule process. _$$nd_func$$_ constructor",
 		`child_process|process\.mainmodule|_\$\$nd_func\$\$_|process\.binding|process\.env|global\.process|constructor\s*\(\s*['"]return|\.constructor\.constructor`), cUnderscore|cDot|cDollar|cLParen, 0),
 	needing(sig("code-template", CodeInjection, High, "{{ ${ #{ <% {%",
@@ -293,6 +301,15 @@ var builtinSignatures = []Signature{
 		`\b(?:gopher|dict|ldap|ldaps|jar|netdoc|expect|tftp)://|\bfile://`), cColon, cSlash),
 	needing(sig("rfi-internal-host", RemoteInclusion, High, "localhost 127. 0.0.0.0 [:: 169.254.169.254 metadata.google.internal 0x7f 2130706433 0177.",
 		`\b(?:https?|ftps?)://(?:[^/@\s]*@)?(?:localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1?\]|169\.254\.169\.254|metadata\.google\.internal|0x7f|2130706433|0177\.)`), cColon, cSlash),
+	// Request forgery to an internal host through any URL scheme. The
+	// address is written as one decimal, hex or octal number, as an
+	// IPv4-mapped or loopback IPv6 address, or as the link-local metadata
+	// address. Or it follows a space or '#' and an '@', which a lenient
+	// parser takes for the end of the user part. Plain "localhost" is left
+	// to rfi-internal-host, because connection strings in code samples
+	// use it.
+	needing(sig("ssrf-internal-address", RemoteInclusion, High, "://",
+		`[a-z][a-z0-9+.-]*://(?:[^/?#\s]*@)?(?:\[[0-9a-f:.]*(?:ffff:|::1\]|127\.|169\.254\.)|\d{8,10}(?:[:/?#]|$)|0x[0-9a-f]{1,8}(?:[.:/?#]|$)|0[0-7]{1,11}\.\d|169\.254\.\d|metadata\.google\.internal)|://[^\s/]*[\s#&][^/]*@\s*(?:127\.\d|169\.254\.|0\.0\.0\.0|localhost\b|\[::)`), cColon, cSlash),
 	needing(withGuard(sig("rfi-ip-url", RemoteInclusion, Medium, "://",
 		`^\s*(?:https?|ftps?)://\d{1,3}(?:\.\d{1,3}){3}|^\s*(?:https?|ftps?)://[^?#\s]+\?\s*$`), ipOrQueryURL), cColon, cSlash),
 
