@@ -62,6 +62,7 @@ func randomValue(r *rand.Rand) string {
 // line-start alternative of the newline signature counts only in a value
 // with a line break, on purpose, so its class is part of its meaning.
 func TestSignatureGatesAdmitEveryMatch(t *testing.T) {
+	skipUnderRace(t)
 	meaning := map[string]class{"cmdi-newline-command": cNewline, "cmdi-newline-command-unquoted": cNewline}
 	r := rand.New(rand.NewPCG(1, 2))
 	matched := map[string]int{}

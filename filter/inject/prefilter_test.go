@@ -39,6 +39,7 @@ func randomSQL(r *rand.Rand) string {
 // upper-cased value, returns libinjection's result on the value itself,
 // with and without the quote prefix of the continuation check.
 func TestSQLiUpperCaseAgrees(t *testing.T) {
+	skipUnderRace(t)
 	r := rand.New(rand.NewPCG(5, 6))
 	s := scan{policy: DefaultPolicy()}
 	flagged := 0
@@ -73,6 +74,7 @@ func checkBoth(value string, plus bool) (fast, full []Finding) {
 // TestPrefilterKeepsFindings checks on random values that the pre-checks
 // of checkValue drop no finding of the exhaustive scan.
 func TestPrefilterKeepsFindings(t *testing.T) {
+	skipUnderRace(t)
 	r := rand.New(rand.NewPCG(7, 8))
 	flagged := 0
 	for i := range 40_000 {
@@ -133,6 +135,7 @@ const corpusStride = 3
 // corpus (BULWARK_CORPUS, or ../shared/corpus beside the repository) with
 // and without the pre-checks and requires the same findings.
 func TestPrefilterKeepsCorpusFindings(t *testing.T) {
+	skipUnderRace(t)
 	dir := os.Getenv("BULWARK_CORPUS")
 	if dir == "" {
 		_, file, _, _ := runtime.Caller(0)
@@ -188,6 +191,7 @@ const barewordRounds = 300_000
 // isSQLi skip. The values start with plain words, variables or keywords
 // of libinjection's own table, followed by a tail that is often SQL.
 func TestBarewordStartNeverHidesSQLi(t *testing.T) {
+	skipUnderRace(t)
 	keywords := make([]string, 0, len(sqlWords))
 	for word := range sqlWords {
 		keywords = append(keywords, word)
@@ -280,6 +284,7 @@ func TestBarewordStart(t *testing.T) {
 // TestClassIndexMatchesNeeds checks that a classIndex selects exactly the
 // signatures whose byte-class needs a random class set meets.
 func TestClassIndexMatchesNeeds(t *testing.T) {
+	skipUnderRace(t)
 	r := rand.New(rand.NewPCG(11, 12))
 	for _, set := range [][]Signature{builtinSignatures, shellSignatures} {
 		index := indexSignatures(set)
@@ -341,4 +346,13 @@ func TestMayBeXSSAdmitsEveryFinding(t *testing.T) {
 		require.True(t, mayBeXSS(v), "libinjection flags %q but mayBeXSS rejects it", v)
 	}
 	require.Greater(t, flagged, 2_000, "too few values without '<' are flagged to test mayBeXSS")
+}
+
+// skipUnderRace skips a test of pure logic that takes many seconds under
+// -race; make test also runs it without -race.
+func skipUnderRace(t *testing.T) {
+	t.Helper()
+	if raceDetector {
+		t.Skip("pure logic, slow under -race; it runs in the test pass without -race")
+	}
 }
