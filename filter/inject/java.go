@@ -148,9 +148,9 @@ func (s *scan) checkBase64Token(token string, loc Location, steps Transform) {
 
 // javaPackages are the packages, lower-cased and followed by '.', whose
 // classes give a payload files and streams, processes, reflection,
-// class loading, naming (JNDI), remote objects or script engines, and
-// the JDK-internal and gadget-library packages that deserialization
-// attacks name.
+// class loading (java.lang), naming (JNDI), remote objects, CORBA or
+// script engines, and the JDK-internal and gadget-library packages that
+// deserialization attacks name.
 var javaPackages = []string{
 	"java.io.", "java.nio.file.", "java.net.", "java.rmi.", "java.beans.", "java.lang.",
 	"javax.script.", "javax.naming.", "javax.management.", "org.omg.",
@@ -158,17 +158,13 @@ var javaPackages = []string{
 	"org.apache.commons.collections", "org.codehaus.groovy.runtime.", "groovy.lang.",
 }
 
-// javaLangClasses are the classes of java.lang, lower-cased, that run
-// processes, load classes or reach the system.
-var javaLangClasses = []string{"runtime", "processbuilder", "processimpl", "class", "classloader", "system", "thread"}
-
 // javaClassName reports whether the lower-cased s contains the qualified
-// name of a class of javaPackages or javaLangClasses, starting at a word
-// boundary. Exception and error classes, which stack traces name, do not
-// count.
+// name of a class of javaPackages, starting at a word
+// boundary. Exception and error classes and the frames of a stack trace
+// ("at java.lang.Thread.run(…)"), which bug reports paste, do not count.
 func javaClassName(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if i > 0 && (isNameByte(s[i-1]) || s[i-1] == '.') {
+		if i > 0 && (isNameByte(s[i-1]) || s[i-1] == '.') || strings.HasSuffix(s[:i], "at ") {
 			continue
 		}
 		rest := s[i:]
@@ -176,20 +172,6 @@ func javaClassName(s string) bool {
 			if strings.HasPrefix(rest, pkg) && !throwableName(rest[len(pkg):]) {
 				return true
 			}
-		}
-		if name, ok := strings.CutPrefix(rest, "java.lang."); ok && javaLangClass(name) {
-			return true
-		}
-	}
-	return false
-}
-
-// javaLangClass reports whether name starts with one of javaLangClasses
-// followed by the end of the name.
-func javaLangClass(name string) bool {
-	for _, class := range javaLangClasses {
-		if strings.HasPrefix(name, class) && (len(name) == len(class) || !isNameByte(name[len(class)])) {
-			return true
 		}
 	}
 	return false

@@ -45,6 +45,7 @@ func TestOtherDetectorsPassLookAlikes(t *testing.T) {
 		// Stack traces and Java in prose.
 		"java.lang.NullPointerException at com.example.Foo.bar(Foo.java:12)",
 		"caused by java.io.IOException: broken pipe",
+		"\tat java.lang.Thread.run(Thread.java:829)\n\tat java.net.SocketInputStream.read(SocketInputStream.java:171)",
 		"we hire javascript and java developers",
 		"sun.com is down",
 		// Base64-looking words and data.
