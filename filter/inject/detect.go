@@ -1,8 +1,7 @@
 package inject
 
 import (
-	"bytes"
-	"encoding/base64"
+	"math/bits"
 	"strings"
 
 	"github.com/corazawaf/libinjection-go"
@@ -28,15 +27,15 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 	}
 
 	value, steps := raw, Transform(0)
-	if c.has(cPercent|cNUL|cNonASCII) || plus && c.has(cPlus) {
+	if c.has(cPercent|cNUL|cNonASCII) || plus && c.has(cPlus) || exhaustive {
 		value, steps = Normalize(raw, plus, s.policy.DecodeDepth)
 		if steps != 0 {
 			c = classify(value)
 		}
 	}
 	folded, foldSteps := value, steps
-	if c.has(cUpper | cNonASCII) {
-		if lower, changed := Fold(value); changed {
+	if c.has(cUpper|cNonASCII) || exhaustive {
+		if lower, changed := s.fold(value); changed {
 			folded, foldSteps = lower, steps|CaseFold
 			c = classify(folded)
 		}
@@ -46,29 +45,39 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 	// "1 union select 1", so libinjection checks every value that is not a
 	// plain token.
 	if s.want(SQLi) {
-		if ok, _ := libinjection.IsSQLi(value); ok {
+		if s.isSQLi(value, folded, false) {
 			s.add(Finding{Category: SQLi, Rule: "libinjection-sqli", Severity: High, Location: loc, Transforms: steps})
-		} else if sqlContinuation(value, c) {
+		} else if sqlContinuation(value, c) && s.isSQLi(value, folded, true) {
 			s.add(Finding{Category: SQLi, Rule: "libinjection-sqli-context", Severity: Medium, Location: loc, Transforms: steps})
 		}
 	}
 	if s.want(XSS) {
 		s.checkXSS(value, c, steps, loc)
 	}
-	if s.want(PathTraversal) && c.has(cDot) && c.has(cSlash|cBackslash|cNonASCII) {
+	if s.want(PathTraversal) && (c.has(cDot) && c.has(cSlash|cBackslash|cNonASCII) || exhaustive) {
 		s.checkTraversal(folded, foldSteps, loc)
 	}
 	t := traits{classes: c, pairs: pairsOf(folded)}
-	s.checkSignatures(builtinSignatures, folded, &t, foldSteps, loc)
-	s.checkSignatures(s.policy.Custom, folded, &t, foldSteps, loc)
+	s.checkSignatures(builtinSignatures, builtinIndex, folded, &t, foldSteps, loc)
+	s.checkSignatures(s.policy.Custom, nil, folded, &t, foldSteps, loc)
 
-	if s.want(CommandInjection) && c.has(cQuoting|cBacktick|cLParen) && c.has(shellTriggers) {
-		if plain := deobfuscateShell(folded); plain != "" {
+	if s.want(CommandInjection) && (c.has(cQuoting|cBacktick|cLParen) && c.has(shellTriggers) || exhaustive) {
+		var plain string
+		plain, s.shellBuffer = deobfuscateShell(folded, s.shellBuffer)
+		if plain != "" {
 			pt := traitsOf(plain)
-			s.checkSignatures(shellSignatures, plain, &pt, foldSteps, loc)
+			s.checkSignatures(shellSignatures, shellIndex, plain, &pt, foldSteps, loc)
 		}
 	}
 }
+
+// exhaustive turns off the pre-checks that only save work: the byte-class
+// gates of checkValue, the upper-case form that isSQLi passes to
+// libinjection, and the class, keyword and precheck tests of the
+// signatures. Tests set it to compare the results with and without them.
+// Plain tokens still go to checkToken alone: that is a rule of what
+// counts, not a pre-check.
+var exhaustive = false
 
 // checkXSS runs libinjection's XSS check on the value and, when it holds
 // character references, on the HTML-decoded value. libinjection flags a
@@ -76,11 +85,11 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 // '=' (TestXSSGateKeepsLibinjectionFindings). A character reference may
 // decode to either.
 func (s *scan) checkXSS(value string, c class, steps Transform, loc Location) {
-	if c.has(cLT|cEquals) && libinjection.IsXSS(value) {
+	if (c.has(cLT|cEquals) && mayBeXSS(value) || exhaustive) && libinjection.IsXSS(value) {
 		s.add(Finding{Category: XSS, Rule: "libinjection-xss", Severity: High, Location: loc, Transforms: steps})
 		return
 	}
-	if !c.has(cAmp) || !hasCharacterReference(value) {
+	if !exhaustive && (!c.has(cAmp) || !hasCharacterReference(value)) {
 		return
 	}
 
@@ -88,7 +97,7 @@ func (s *scan) checkXSS(value string, c class, steps Transform, loc Location) {
 	if !changed {
 		return
 	}
-	if libinjection.IsXSS(decoded) {
+	if (exhaustive || mayBeXSS(decoded)) && libinjection.IsXSS(decoded) {
 		s.add(Finding{Category: XSS, Rule: "libinjection-xss", Severity: High, Location: loc, Transforms: steps | HTMLEntities})
 		return
 	}
@@ -140,16 +149,24 @@ func (s *scan) checkTraversal(folded string, steps Transform, loc Location) {
 }
 
 // checkSignatures appends a finding for each matching signature that the
-// policy counts. t holds the traits of folded.
-func (s *scan) checkSignatures(set []Signature, folded string, t *traits, steps Transform, loc Location) {
-	for i := range set {
-		sig := &set[i]
-		if !s.counts(sig) {
-			continue
+// policy counts. t holds the traits of folded. index, when not nil, is
+// the classIndex of set, which skips the signatures whose byte classes
+// the value lacks.
+func (s *scan) checkSignatures(set []Signature, index *classIndex, folded string, t *traits, steps Transform, loc Location) {
+	if index == nil || exhaustive {
+		for i := range set {
+			s.checkSignature(&set[i], folded, t, steps, loc)
 		}
-		if sig.matches(folded, t) {
-			s.add(Finding{Category: sig.Category, Rule: sig.ID, Severity: sig.Severity, Location: loc, Transforms: steps})
-		}
+		return
+	}
+	for next := index.candidates(t.classes); next != 0; next &= next - 1 {
+		s.checkSignature(&set[bits.TrailingZeros64(next)], folded, t, steps, loc)
+	}
+}
+
+func (s *scan) checkSignature(sig *Signature, folded string, t *traits, steps Transform, loc Location) {
+	if s.counts(sig) && sig.matches(folded, t) {
+		s.add(Finding{Category: sig.Category, Rule: sig.ID, Severity: sig.Severity, Location: loc, Transforms: steps})
 	}
 }
 
@@ -205,97 +222,17 @@ func isPlainToken(v string) bool {
 	return len(v) <= maxTokenBytes && classify(v).only(cToken)
 }
 
-// javaGadgets are class and method names of Java deserialization gadget
-// chains and of the classes they reach, lower-cased. The shortest has
-// minGadgetBytes bytes.
-var javaGadgets = keywords(
-	"clonetransformer", "forclosure", "instantiatefactory", "instantiatetransformer",
-	"invokertransformer", "prototypeclonefactory", "prototypeserializationfactory",
-	"whileclosure", "chainedtransformer", "constanttransformer", "processbuilder",
-	"java.lang.runtime", "java.io.fileoutputstream", "com.opensymphony.xwork2",
-	"org.apache.commons.collections", "javax.script.scriptenginemanager",
-)
-
-// javaGadgetWords are gadget names short enough to appear alone, checked
-// only in base64-decoded tokens, where CRS looks for them too. The
-// shortest has 7 bytes, which base64 encodes in minGadgetBytes.
-var javaGadgetWords = append(keywords("runtime", "closure", "transformer"), javaGadgets...)
-
-const minGadgetBytes = 10
-
-var javaGadgetWordBytes = func() [][]byte {
-	out := make([][]byte, len(javaGadgetWords))
-	for i, w := range javaGadgetWords {
-		out[i] = []byte(w.text)
-	}
-	return out
-}()
-
-// checkToken checks a plain token, whose classes are c: dunder names such
-// as __proto__ against the signatures, and Java gadget names as written
-// or base64-encoded.
-func (s *scan) checkToken(token string, c class, loc Location) {
-	folded, steps := token, Transform(0)
-	if c.has(cUpper) {
-		folded, steps = strings.ToLower(token), CaseFold
-	}
-	dunder := c.has(cUnderscore) && strings.Contains(folded, "__")
-	// Hex literals such as 0x2e0x2e0x2f spell a traversal in a token.
-	hexPath := strings.Contains(folded, "0x2")
-	if !dunder && !hexPath && len(s.policy.Custom) == 0 && len(token) < minGadgetBytes {
-		return
-	}
-	t := traits{classes: c &^ cUpper, pairs: pairsOf(folded)}
-	if dunder || hexPath {
-		s.checkSignatures(builtinSignatures, folded, &t, steps, loc)
-	}
-	s.checkSignatures(s.policy.Custom, folded, &t, steps, loc)
-	if len(token) < minGadgetBytes {
-		return
-	}
-	if containsKeyword(folded, &t.pairs, javaGadgets) {
-		s.add(Finding{Category: CodeInjection, Rule: "code-java-class", Severity: High, Location: loc, Transforms: steps})
-		return
-	}
-
-	// Base64 has no '-', '_' or '.', so a token with them does not decode.
-	if !c.only(cUpper) {
-		return
-	}
-	var src [maxTokenBytes]byte
-	var decoded [maxTokenBytes]byte
-	n, err := base64.RawStdEncoding.Decode(decoded[:], src[:copy(src[:], token)])
-	if err != nil {
-		return
-	}
-	text := decoded[:n]
-	for i, b := range text {
-		if 'A' <= b && b <= 'Z' {
-			text[i] = b + 'a' - 'A'
-		}
-	}
-	for _, word := range javaGadgetWordBytes {
-		if bytes.Contains(text, word) {
-			s.add(Finding{Category: CodeInjection, Rule: "code-java-class-base64", Severity: Medium, Location: loc, Transforms: steps})
-			return
-		}
-	}
-}
-
-// sqlContinuation reports whether the value, whose classes are c, is SQL
-// once it follows the end of a string or number literal: a value such as
-// " or 1=1--" or ") union select 1#" continues the query it is pasted
-// into, and libinjection reads it as SQL only with that context. Only
-// values with a space and a character that such a continuation needs are
-// tried, on one line, short and without braces, as probes are: prose
-// and code that merely mention SQL are longer or hold braces.
+// sqlContinuation reports whether the value, whose classes are c, is worth
+// checking as SQL that follows the end of a string or number literal. A
+// value such as " or 1=1--" continues the query it is pasted into, and
+// libinjection reads it as SQL only with that context, which isSQLi with
+// prefix true gives it. Only short one-line values without braces, with a
+// space and a character that such a continuation needs, are tried, as
+// probes are. Prose and code that merely mention SQL are longer or
+// contain braces.
 func sqlContinuation(value string, c class) bool {
-	if len(value) > maxContinuationBytes || c.has(cNewline|cLBrace|cRBrace) || !c.has(cSpace) ||
-		!c.has(cSQuote|cDQuote|cHash|cDash|cLParen|cRParen|cEquals|cSemicolon|cComma|cStar) {
-		return false
-	}
-	ok, _ := libinjection.IsSQLi("'" + value)
-	return ok
+	return len(value) <= maxContinuationBytes && !c.has(cNewline|cLBrace|cRBrace) && c.has(cSpace) &&
+		c.has(cSQuote|cDQuote|cHash|cDash|cLParen|cRParen|cEquals|cSemicolon|cComma|cStar)
 }
 
 const maxContinuationBytes = 160

@@ -96,10 +96,11 @@ const (
 	InFormValue
 	InMultipart
 	InText
+	InCookieName
 )
 
 var locationNames = []string{"", "path", "query_name", "query", "header", "cookie",
-	"json_key", "json", "form_name", "form", "multipart", "body"}
+	"json_key", "json", "form_name", "form", "multipart", "body", "cookie_name"}
 
 // String returns the kind as it appears in logs, such as "query".
 func (k LocationKind) String() string {

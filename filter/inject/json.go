@@ -72,7 +72,7 @@ func (w *jsonWalker) key(name string) {
 }
 
 func (w *jsonWalker) leaf(value string, kind LocationKind) {
-	if len(value) < 7 && isPlainToken(value) {
+	if len(value) < minBase64Core && isPlainToken(value) {
 		return
 	}
 	w.s.checkValue(value, false, Location{Kind: kind})

@@ -67,7 +67,8 @@ type Policy struct {
 	DecodeDepth int
 
 	// Headers lists the lower-case names of the headers whose values are
-	// scanned. Cookie values are scanned unless ScanCookies is false.
+	// scanned. Cookie names and values are scanned unless ScanCookies is
+	// false.
 	Headers     []string
 	ScanCookies bool
 

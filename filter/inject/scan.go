@@ -21,6 +21,13 @@ type scan struct {
 	// value; add names JSON locations with it, so that the path is
 	// formatted only for findings.
 	jsonPath *[]pathStep
+
+	// sqlBuffer, foldBuffer and shellBuffer hold the upper-cased value
+	// that isSQLi passes to libinjection, the lower-cased value from fold
+	// and the value from deobfuscateShell. They are reused from value to
+	// value, so the strings made from them must not outlive the check of
+	// one value. Findings keep no value text.
+	sqlBuffer, foldBuffer, shellBuffer []byte
 }
 
 // want reports whether a detector of the category should run: every
@@ -137,13 +144,15 @@ func (s *scan) pairs(data string, nameKind, valueKind LocationKind) {
 	}
 }
 
-// cookies scans the values of one Cookie header (RFC 6265 §4.2.1).
+// cookies scans the names and values of one Cookie header (RFC 6265
+// §4.2.1). A name is client-chosen text like a query parameter name.
 func (s *scan) cookies(header string) {
 	for pair := range strings.SplitSeq(header, ";") {
 		name, value, _ := strings.Cut(strings.TrimSpace(pair), "=")
 		if name == "" || containsString(s.policy.Exclusions.Cookies, name) {
 			continue
 		}
+		s.checkValue(name, false, Location{Kind: InCookieName, Name: shortName(name)})
 		s.checkValue(value, false, Location{Kind: InCookie, Name: shortName(name)})
 		if s.full() {
 			return

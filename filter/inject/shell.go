@@ -2,10 +2,10 @@ package inject
 
 import "strings"
 
-// This file holds the guards of the command signatures that are easier to
-// state in Go than as regular expressions: a command at the start of a
-// value, globbed system paths, and functions that call themselves in a
-// pipe or in the background.
+// This file contains the guards of the command signatures that are easier
+// to state in Go than as regular expressions. They find a command at the
+// start of a value, globbed system paths, and functions that call
+// themselves in a pipe or in the background.
 
 // commandPrefixes run the command that follows them, so a command name
 // after one counts as if it started the value.
@@ -14,11 +14,11 @@ var commandPrefixes = map[string]bool{
 	"env": true, "xargs": true, "exec": true, "command": true, "nice": true, "builtin": true,
 }
 
-// leadingCommand reports whether the value starts, after spaces and an
-// optional "{" or prefix such as "time" or "which", with a command name
-// that is followed by a shell-like argument: an option, a path, a URL, a
-// variable, a quote or a redirection. An unambiguous command name alone
-// counts too. A word command needs the argument, so that prose such as
+// leadingCommand reports whether the value starts with a command name
+// followed by a shell-like argument. Spaces, a "{" or a prefix such as
+// "time" or "which" may come first. The argument is an option, a path, a
+// URL, a variable, a quote or a redirection. An unambiguous command name
+// alone counts too. A word command needs the argument, so that prose such as
 // "cat videos" or "date night" passes.
 func leadingCommand(s string) bool {
 	s = strings.TrimLeft(s, " \t{")
@@ -88,10 +88,10 @@ var unambiguousNames = func() map[string]bool {
 	return names
 }()
 
-// globbedSystemPath reports whether s holds an absolute path whose first
+// globbedSystemPath reports whether s contains an absolute path whose first
 // directory is written with shell wildcards, such as /???/c?t or
 // /e*c/pa??wd, or a binary in a bin directory written so, such as
-// /bin/c?t: the shell expands these to system files that a signature
+// /bin/c?t. The shell expands these to system files that a signature
 // would catch by name. Bracket expressions count as one wildcard.
 func globbedSystemPath(s string) bool {
 	for i := strings.IndexByte(s, '/'); i >= 0; {
@@ -170,6 +170,63 @@ func selfCallingFunction(s string) bool {
 		i += 2 + next
 	}
 	return false
+}
+
+// batchCondition reports whether s holds what the cmdi-batch-control
+// expression needs: "for" or "if" and a space at the start of the value
+// or after '&', '|' or '(', and then a '%' variable, an "==", a
+// comparison word such as " equ ", or a test such as "exist". Prose with
+// "for" and "if" rarely has them, so the expression seldom runs.
+func batchCondition(s string) bool {
+	if !batchKeywordAtCommandStart(s) {
+		return false
+	}
+	if strings.IndexByte(s, '%') >= 0 || strings.Contains(s, "==") ||
+		strings.Contains(s, "exist") || strings.Contains(s, "defined") || strings.Contains(s, "errorlevel") {
+		return true
+	}
+	for _, word := range batchComparisons {
+		for i := strings.Index(s, word); i >= 0; {
+			end := i + len(word)
+			if i > 0 && isSpace(s[i-1]) && end < len(s) && isSpace(s[end]) {
+				return true
+			}
+			next := strings.Index(s[end:], word)
+			if next < 0 {
+				break
+			}
+			i = end + next
+		}
+	}
+	return false
+}
+
+// batchKeywordAtCommandStart reports whether "for" or "if" followed by a
+// space starts s or follows '&', '|' or '(' after optional spaces.
+func batchKeywordAtCommandStart(s string) bool {
+	for i := -1; i < len(s); i++ {
+		if i >= 0 && s[i] != '&' && s[i] != '|' && s[i] != '(' {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && isSpace(s[j]) {
+			j++
+		}
+		rest := s[j:]
+		for _, word := range [...]string{"for", "if"} {
+			if len(rest) > len(word) && strings.HasPrefix(rest, word) && isSpace(rest[len(word)]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var batchComparisons = []string{"equ", "neq", "lss", "leq", "gtr", "geq"}
+
+// isSpace reports whether RE2's \s matches c.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'
 }
 
 // mailCommand reports whether s starts with a line break followed by a

@@ -1,7 +1,9 @@
 package inject
 
 import (
+	"math/rand/v2"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -104,4 +106,61 @@ func hasRuleID(findings []Finding, rule string) bool {
 		}
 	}
 	return false
+}
+
+// TestBatchConditionAdmitsEveryMatch checks that batchCondition accepts
+// every value that the cmdi-batch-control expression matches, so that it
+// only saves work.
+func TestBatchConditionAdmitsEveryMatch(t *testing.T) {
+	var batch *Signature
+	for i := range builtinSignatures {
+		if builtinSignatures[i].ID == "cmdi-batch-control" {
+			batch = &builtinSignatures[i]
+		}
+	}
+	require.NotNil(t, batch)
+	parts := []string{"for ", "if ", "/i ", "not ", "exist ", "defined ", "errorlevel ", "%i ", "%%a ", "in (", "== ",
+		" equ ", " neq ", " gtr ", "\tlss\t", "x ", "1 ", "echo ", "goto ", "( ", "& ", "| ", "/f ", "\"a\" ", "do "}
+	r := rand.New(rand.NewPCG(3, 4))
+	matched := 0
+	for range 50_000 {
+		var b strings.Builder
+		for n := 2 + r.IntN(7); n > 0; n-- {
+			b.WriteString(parts[r.IntN(len(parts))])
+		}
+		v := b.String()
+		if batch.re.MatchString(v) {
+			matched++
+			require.True(t, batchCondition(v), "cmdi-batch-control matches %q but batchCondition rejects it", v)
+		}
+	}
+	require.Greater(t, matched, 200, "too few random values matched to test the guard")
+}
+
+// TestDeobfuscateShellMatchesReplacer checks deobfuscateShell against
+// strings.Replacer, whose rule for overlapping tricks it follows.
+func TestDeobfuscateShellMatchesReplacer(t *testing.T) {
+	var pairs []string
+	for _, trick := range shellTricks {
+		pairs = append(pairs, trick[0], trick[1])
+	}
+	reference := strings.NewReplacer(pairs...)
+	parts := append([]string{`\`, `\n`, "'", `"`, "$", "@", "?", "-", "_", "*", "!", "(", ")", "<", ">", "{", "}", "ifs", "i", "a"}, pairs...)
+
+	r := rand.New(rand.NewPCG(13, 14))
+	var buf []byte
+	for range 50_000 {
+		var b strings.Builder
+		for n := 1 + r.IntN(8); n > 0; n-- {
+			b.WriteString(parts[r.IntN(len(parts))])
+		}
+		v := b.String()
+		want := reference.Replace(v)
+		if want == v {
+			want = ""
+		}
+		var got string
+		got, buf = deobfuscateShell(v, buf)
+		require.Equal(t, want, got, "%q", v)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unsafe"
 )
 
 // Signature is a regular expression that flags a value. Built-in and custom
@@ -25,9 +26,17 @@ type Signature struct {
 	// guard, when set, must accept the value before the expression runs.
 	guard func(string) bool
 
+	// precheck, when set, is a cheap test that accepts every value the
+	// expression matches, and so only saves work.
+	precheck func(string) bool
+
 	// needs lists sets of byte classes; the value must contain a class of
 	// each non-empty set, or the signature cannot match.
 	needs [2]class
+
+	// classMeaning marks needs that are part of what the signature means
+	// rather than a pre-check, so that the exhaustive scan keeps them.
+	classMeaning bool
 }
 
 // NewSignature compiles a custom RE2 signature. It returns an error when
@@ -42,17 +51,30 @@ func NewSignature(id string, category Category, severity Severity, pattern strin
 
 // matches reports whether the folded value, whose traits are t, matches.
 func (s *Signature) matches(folded string, t *traits) bool {
-	c := t.classes
-	if s.needs[0] != 0 && !c.has(s.needs[0]) || s.needs[1] != 0 && !c.has(s.needs[1]) {
-		return false
-	}
-	if len(s.anyOf) > 0 && !containsKeyword(folded, &t.pairs, s.anyOf) {
+	if !exhaustive && !s.admits(folded, t) || exhaustive && s.classMeaning && !s.hasNeeds(t.classes) {
 		return false
 	}
 	if s.guard != nil && !s.guard(folded) {
 		return false
 	}
 	return s.re.MatchString(folded)
+}
+
+// admits runs the pre-checks of the signature: the byte classes, the
+// keywords and the precheck function.
+func (s *Signature) admits(folded string, t *traits) bool {
+	if !s.hasNeeds(t.classes) {
+		return false
+	}
+	if len(s.anyOf) > 0 && !containsKeyword(folded, &t.pairs, s.anyOf) {
+		return false
+	}
+	return s.precheck == nil || s.precheck(folded)
+}
+
+// hasNeeds reports whether c holds a class of each set of s.needs.
+func (s *Signature) hasNeeds(c class) bool {
+	return (s.needs[0] == 0 || c.has(s.needs[0])) && (s.needs[1] == 0 || c.has(s.needs[1]))
 }
 
 // sig builds a built-in signature; its pattern must compile.
@@ -66,6 +88,20 @@ func sig(id string, c Category, sev Severity, anyOf string, pattern string) Sign
 
 func withGuard(s Signature, guard func(string) bool) Signature {
 	s.guard = guard
+	return s
+}
+
+// meaningClasses returns s, whose regular expression also matches values
+// without the classes it needs, as a signature that counts only in values
+// with one of first.
+func meaningClasses(s Signature, first, second class) Signature {
+	s = needing(s, first, second)
+	s.classMeaning = true
+	return s
+}
+
+func withPrecheck(s Signature, precheck func(string) bool) Signature {
+	s.precheck = precheck
 	return s
 }
 
@@ -169,7 +205,7 @@ var builtinSignatures = []Signature{
 		"(?:^|[\\w'\"=;|&])`\\s*(?:(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\"])|(?:"+wordCommands+")(?:\\s+(?:[-/.$~%\\\\\\d]|[a-z]:[\\\\/])|\\s*[<>;|&]))"), cBacktick, 0),
 	// A line break separates commands too, but also lines of prose and
 	// code, so it counts only in short values.
-	needing(withGuard(sig("cmdi-newline-command", CommandInjection, Medium, "",
+	meaningClasses(withGuard(sig("cmdi-newline-command", CommandInjection, Medium, "",
 		"(?:^|[\\n\\r])\\s*(?:(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\"])|(?:"+wordCommands+")(?:[ \\t]*(?:$|[\\n\\r])|[ \\t]+(?:[-/.$~%\\\\]|[a-z]:[\\\\/])|[ \\t]*[;|&`)<>]))"), shortValue), cNewline, 0),
 	needing(sig("cmdi-ifs", CommandInjection, High, "ifs", `\$\{?ifs\b`), cDollar, 0),
 	needing(sig("cmdi-system-binary", CommandInjection, High, "bin/",
@@ -185,8 +221,8 @@ var builtinSignatures = []Signature{
 	needing(withGuard(sig("cmdi-fork-bomb", CommandInjection, High, "", ""), selfCallingFunction), cLParen, cLBrace),
 	// Windows batch control flow: FOR over a %variable, IF with a batch
 	// comparison or test.
-	needing(sig("cmdi-batch-control", CommandInjection, Medium, "for if",
-		`(?:^|[&|(])\s*(?:for\s+(?:/[dflr]\b[^%]*)?%%?[^\s%]\s+in\s*\(|if\s+(?:/i\s+)?(?:not\s+)?(?:(?:defined|exist|errorlevel)\s+\S|\S*%\S*\s*(?:==|\s(?:equ|neq|lss|leq|gtr|geq)\s)|\S+\s*(?:==|\s(?:equ|neq|lss|leq|gtr|geq)\s)\s*\S+\s+(?:\(|echo\b|goto\b|exit\b|set\b|call\b|cd\b|del\b|copy\b|start\b|cmd\b)))`), cSpace, 0),
+	needing(withPrecheck(sig("cmdi-batch-control", CommandInjection, Medium, "for if",
+		`(?:^|[&|(])\s*(?:for\s+(?:/[dflr]\b[^%]*)?%%?[^\s%]\s+in\s*\(|if\s+(?:/i\s+)?(?:not\s+)?(?:(?:defined|exist|errorlevel)\s+\S|\S*%\S*\s*(?:==|\s(?:equ|neq|lss|leq|gtr|geq)\s)|\S+\s*(?:==|\s(?:equ|neq|lss|leq|gtr|geq)\s)\s*\S+\s+(?:\(|echo\b|goto\b|exit\b|set\b|call\b|cd\b|del\b|copy\b|start\b|cmd\b)))`), batchCondition), cSpace, 0),
 	// An interpreter given code to run on its command line.
 	needing(sig("cmdi-interpreter-code", CommandInjection, High, "sh perl python ruby php node busybox",
 		`(?:^|[\s;|&(\x60'"/])(?:(?:ba|da|z|k|c|tc)?sh|perl|python[\d.]*|ruby|php|node|busybox|\$\{?shell\}?)\s+-[a-z]*[cer]\s+\S`), cDash, 0),
@@ -206,7 +242,7 @@ var builtinSignatures = []Signature{
 
 	// Path traversal: parent-directory sequences deep enough to leave a
 	// web root, or aimed at a system file, and absolute system paths.
-	needing(sig("traversal-system-file", PathTraversal, High, "etc/ boot.ini win.ini system32 proc/ .ssh .htaccess .htpasswd web.config windows",
+	needing(sig("traversal-system-file", PathTraversal, High, "etc/ etc\\ boot.ini win.ini system.ini system32 winnt proc/ proc\\ .ssh .htaccess .htpasswd web.config windows var/log var\\log",
 		`(?:^|[/\\:])(?:etc[/\\](?:passwd|shadow|group|hosts|issue|hostname|crontab|sudoers|motd|profile|fstab|mysql|httpd|apache2|nginx|ssh)|boot\.ini|win\.ini|system\.ini|windows[/\\](?:system32|win\.ini|repair)|winnt[/\\]|system32[/\\]|proc[/\\](?:self|version|\d+)[/\\]?|\.ssh[/\\]|\.htaccess|\.htpasswd|web\.config|var[/\\]log[/\\])`), cSlash|cBackslash|cDot, 0),
 
 	// A system file behind a separator that is encoded beyond recognition,
@@ -242,6 +278,14 @@ var builtinSignatures = []Signature{
 		`\b(?:system|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|base64_decode|file_get_contents|file_put_contents|fopen|readfile|include|require|include_once|require_once|call_user_func|create_function|preg_replace|phpinfo|str_rot13|gzinflate)\s*\(`), cLParen, 0),
 	needing(sig("code-java", CodeInjection, High, "java jndi runtime processbuilder xwork ognl classloader",
 		`java\.lang\.(?:runtime|processbuilder|system|class|reflect)|\$\{\s*jndi\s*:|runtime\.getruntime|new\s+processbuilder|com\.opensymphony\.xwork2|ognlcontext|class\.module\.classloader|javax\.script|java\.io\.file|java\.beans|java\.net\.url`), 0, 0),
+	needing(withGuard(sig("code-java-class-name", CodeInjection, High, strings.Join(javaPackages, " "), ""), javaClassName), cDot, 0),
+	// Perl runs the code of an array reference interpolated into a
+	// string: "@{[ system 'id' ]}".
+	needing(sig("code-perl-interpolation", CodeInjection, High, "@{", `@\{\s*\[`), cAt, cLBrace),
+	// PHP calls the function that a variable names: $f(1), ${'a'}(1),
+	// $_[0](1), with spaces or comments before the parenthesis.
+	needing(sig("code-php-variable-call", CodeInjection, Medium, "",
+		`\$+\s*(?:\{[^}]*\}|[a-z_\x{80}-\x{10ffff}][\w\x{80}-\x{10ffff}]*)(?:\s|/\*.*?\*/|(?://|#)[^\n]*\n|\[[^\]]*\]|\{[^}]*\}|->\w+)*\(`), cDollar, cLParen),
 	needing(sig("code-node", CodeInjection, High, "child_process mainmodule process. _$$nd_func$$_ constructor",
 		`child_process|process\.mainmodule|_\$\$nd_func\$\$_|process\.binding|process\.env|global\.process|constructor\s*\(\s*['"]return|\.constructor\.constructor`), cUnderscore|cDot|cDollar|cLParen, 0),
 	needing(sig("code-template", CodeInjection, High, "{{ ${ #{ <% {%",
@@ -257,12 +301,21 @@ var builtinSignatures = []Signature{
 		`\b(?:gopher|dict|ldap|ldaps|jar|netdoc|expect|tftp)://|\bfile://`), cColon, cSlash),
 	needing(sig("rfi-internal-host", RemoteInclusion, High, "localhost 127. 0.0.0.0 [:: 169.254.169.254 metadata.google.internal 0x7f 2130706433 0177.",
 		`\b(?:https?|ftps?)://(?:[^/@\s]*@)?(?:localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|\[::1?\]|169\.254\.169\.254|metadata\.google\.internal|0x7f|2130706433|0177\.)`), cColon, cSlash),
+	// Request forgery to an internal host through any URL scheme. The
+	// address is written as one decimal, hex or octal number, as an
+	// IPv4-mapped or loopback IPv6 address, or as the link-local metadata
+	// address. Or it follows a space or '#' and an '@', which a lenient
+	// parser takes for the end of the user part. Plain "localhost" is left
+	// to rfi-internal-host, because connection strings in code samples
+	// use it.
+	needing(sig("ssrf-internal-address", RemoteInclusion, High, "://",
+		`[a-z][a-z0-9+.-]*://(?:[^/?#\s]*@)?(?:\[[0-9a-f:.]*(?:ffff:|::1\]|127\.|169\.254\.)|\d{8,10}(?:[:/?#]|$)|0x[0-9a-f]{1,8}(?:[.:/?#]|$)|0[0-7]{1,11}\.\d|169\.254\.\d|metadata\.google\.internal)|://[^\s/]*[\s#&][^/]*@\s*(?:127\.\d|169\.254\.|0\.0\.0\.0|localhost\b|\[::)`), cColon, cSlash),
 	needing(withGuard(sig("rfi-ip-url", RemoteInclusion, Medium, "://",
 		`^\s*(?:https?|ftps?)://\d{1,3}(?:\.\d{1,3}){3}|^\s*(?:https?|ftps?)://[^?#\s]+\?\s*$`), ipOrQueryURL), cColon, cSlash),
 
 	// Cross-site scripting beyond what libinjection finds: script URIs,
 	// event handlers in markup, and script-only sinks.
-	needing(sig("xss-script-uri", XSS, High, "script: data:",
+	needing(sig("xss-script-uri", XSS, High, "script text/html image/svg",
 		`(?:java|vb|live)script\s*:|data\s*:\s*(?:text/html|image/svg|application/(?:x-)?javascript)`), cColon, 0),
 	needing(sig("xss-event-handler", XSS, High, "on",
 		`(?:<[a-z!][^>]*|['"\s/])\bon[a-z]{4,}\s*=`), cEquals, 0),
@@ -276,23 +329,55 @@ var builtinSignatures = []Signature{
 		`<\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|svg|math|base|meta|link|style|xss|isindex|marquee|layer|bgsound|template)\b`), cLT, 0),
 }
 
-// shellQuoteRemover removes the quoting tricks that the shell
-// ignores: w'h'o'am'i, c\at and $@ inside a word.
-var shellQuoteRemover = strings.NewReplacer(`\n`, "\n", "'", "", `"`, "", `\`, "",
-	"$@", "", "$?", "", "$$", "", "$-", "", "$_", "", "$*", "", "$!", "", "$()", "", "<()", "", ">()", "",
-	"${ifs}", " ", "$ifs", " ")
+// shellTricks are the quoting tricks that the shell ignores, such as
+// w'h'o'am'i, c\at and $@ inside a word, with what each stands for. At a
+// position where several match, the first in the list applies, as with
+// strings.NewReplacer.
+var shellTricks = [][2]string{
+	{`\n`, "\n"}, {"'", ""}, {`"`, ""}, {`\`, ""},
+	{"$@", ""}, {"$?", ""}, {"$$", ""}, {"$-", ""}, {"$_", ""}, {"$*", ""}, {"$!", ""},
+	{"$()", ""}, {"<()", ""}, {">()", ""}, {"${ifs}", " "}, {"$ifs", " "},
+}
 
-// deobfuscateShell returns the value with shell quoting tricks removed, or
-// "" when it has none.
-func deobfuscateShell(folded string) string {
-	if !strings.ContainsAny(folded, "'\"\\$`()") {
-		return ""
+// deobfuscateShell returns the value with the shellTricks undone, or ""
+// when it has none. The result shares memory with buf, which it returns
+// grown, so it is valid only until buf is used again.
+func deobfuscateShell(folded string, buf []byte) (string, []byte) {
+	if !strings.ContainsAny(folded, "'\"\\$<>") {
+		return "", buf
 	}
-	out := shellQuoteRemover.Replace(folded)
-	if out == folded {
-		return ""
+
+	buf = buf[:0]
+	changed := false
+	for i := 0; i < len(folded); {
+		trick := matchShellTrick(folded[i:])
+		if trick == nil {
+			buf = append(buf, folded[i])
+			i++
+			continue
+		}
+		buf = append(buf, trick[1]...)
+		i += len(trick[0])
+		changed = true
 	}
-	return out
+	if !changed {
+		return "", buf
+	}
+	return unsafe.String(unsafe.SliceData(buf), len(buf)), buf
+}
+
+// matchShellTrick returns the first of shellTricks that s starts with, or
+// nil.
+func matchShellTrick(s string) *[2]string {
+	switch s[0] {
+	case '\\', '\'', '"', '$', '<', '>':
+		for i := range shellTricks {
+			if strings.HasPrefix(s, shellTricks[i][0]) {
+				return &shellTricks[i]
+			}
+		}
+	}
+	return nil
 }
 
 // unicodeSlashes maps look-alike slashes that NFKC keeps to '/'.

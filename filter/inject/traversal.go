@@ -2,9 +2,9 @@ package inject
 
 import "strings"
 
-// This file holds the traversal checks beyond plain "../" sequences:
-// parent-directory steps written with escapes or hex literals, steps
-// repeated with an unknown separator, and NUL truncation.
+// This file contains the traversal checks beyond plain "../" sequences.
+// They find parent-directory steps written with escapes or hex literals,
+// and steps repeated with a separator that no decoder here knows.
 
 // pathEscapes undoes encodings of path characters that servers and
 // libraries decode besides percent-encoding: hex literals such as 0x2e,

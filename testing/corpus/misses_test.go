@@ -35,11 +35,12 @@ func scanNative(p *inject.Policy, it *item) []inject.Finding {
 	return p.ScanBody(it.ContentType, []byte(it.Body))
 }
 
-// TestCorpusMisses writes, for the category in BULWARK_CORPUS_MISSES, the
-// attack items that the native scan misses (or, for "benign", the items it
-// flags) to BULWARK_CORPUS_REPORT (default stdout), one per line with its
-// id and request parts. It is an analysis aid: the detectors must be
-// tuned on what a category means, never on the items it lists.
+// TestCorpusMisses lists the attack items of the category in
+// BULWARK_CORPUS_MISSES that the native scan misses, or for "benign" the
+// items it flags. It writes one line per item, with its id and request
+// parts, to BULWARK_CORPUS_REPORT (default stdout). It is an analysis aid,
+// so the detectors must be tuned on what a category means, never on the
+// items it lists.
 func TestCorpusMisses(t *testing.T) {
 	category := os.Getenv("BULWARK_CORPUS_MISSES")
 	if category == "" {

@@ -61,6 +61,8 @@ func TestInjectionBlocksEachLocation(t *testing.T) {
 		{name: "path segment", method: "GET", path: "/products/1%27%20OR%20%271%27%3D%271"},
 		{name: "header", method: "GET", path: "/", headers: [][2]string{{"user-agent", "<script>alert(1)</script>"}}},
 		{name: "cookie", method: "GET", path: "/", headers: [][2]string{{"cookie", "a=b; file=..%2f..%2f..%2fetc%2fpasswd"}}},
+		{name: "cookie name", method: "GET", path: "/", headers: [][2]string{{"cookie", "a=b; javax.naming.InitialContext=x"}}},
+		{name: "base64 serialized object", method: "POST", path: "/items", contentType: "application/json", body: `{"state": "rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcA"}`},
 		{name: "json body", method: "POST", path: "/items", contentType: "application/json", body: `{"user": {"$ne": null}}`},
 		{name: "form body", method: "POST", path: "/items", contentType: "application/x-www-form-urlencoded", body: "name=x&cmd=%3Bwhoami"},
 		{name: "multipart field", method: "POST", path: "/items", contentType: "multipart/form-data; boundary=XyZ",
