@@ -34,10 +34,12 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 		}
 	}
 	folded, foldSteps := value, steps
-	if c.has(cUpper|cNonASCII) || exhaustive {
-		if lower, changed := s.fold(value); changed {
-			folded, foldSteps = lower, steps|CaseFold
+	if lower, changed := s.fold(value, c); changed {
+		folded, foldSteps = lower, steps|CaseFold
+		if c.has(cNonASCII) {
 			c = classify(folded)
+		} else {
+			c &^= cUpper // ASCII folding only turns A-Z into letters of no class
 		}
 	}
 
@@ -45,9 +47,9 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 	// "1 union select 1", so libinjection checks every value that is not a
 	// plain token.
 	if s.want(SQLi) {
-		if s.isSQLi(value, folded, false) {
+		if s.isSQLi(value, folded, c, false) {
 			s.add(Finding{Category: SQLi, Rule: "libinjection-sqli", Severity: High, Location: loc, Transforms: steps})
-		} else if sqlContinuation(value, c) && s.isSQLi(value, folded, true) {
+		} else if sqlContinuation(value, c) && s.isSQLi(value, folded, c, true) {
 			s.add(Finding{Category: SQLi, Rule: "libinjection-sqli-context", Severity: Medium, Location: loc, Transforms: steps})
 		}
 	}
