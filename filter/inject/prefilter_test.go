@@ -369,3 +369,14 @@ func TestPlainClassesMatchesPlainBytes(t *testing.T) {
 		require.Equal(t, plainBytes(v), plainClasses(v, classify(v)), "%q", v)
 	}
 }
+
+// TestSQLWordShapesAdmitEveryWord checks that the shape pre-check of
+// isSQLWord admits every word of sqlWords, in upper and lower case.
+func TestSQLWordShapesAdmitEveryWord(t *testing.T) {
+	for word := range sqlWords {
+		require.True(t, isSQLWord(word), "%q", word)
+		require.True(t, isSQLWord(strings.ToLower(word)), "%q in lower case", word)
+	}
+	require.False(t, isSQLWord("Siobhan"))
+	require.False(t, isSQLWord(""))
+}

@@ -231,21 +231,55 @@ func plainVariable(v string) bool {
 }
 
 // isSQLWord reports whether the upper case of s is in sqlWords. Keywords
-// are at most 32 bytes, so a longer s is never one.
+// are at most 32 bytes, so a longer s is never one. sqlWordShapes rules
+// out most words before the map lookup.
 func isSQLWord(s string) bool {
 	var buf [32]byte
-	if len(s) > len(buf) {
+	if len(s) == 0 || len(s) > len(buf) {
+		return false
+	}
+	if !sqlWordShapes.has(len(s), upperASCII(s[0]), upperASCII(s[len(s)-1])) {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		buf[i] = c
+		buf[i] = upperASCII(s[i])
 	}
 	return sqlWords[string(buf[:len(s)])]
 }
+
+func upperASCII(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - ('a' - 'A')
+	}
+	return c
+}
+
+// wordShapes is a set of (length, first byte, last byte) triples, each
+// byte taken modulo 64: a word whose triple is missing is not in the
+// set's words.
+type wordShapes [33][64]uint64
+
+func (w *wordShapes) add(word string) {
+	w[len(word)][word[0]&63] |= 1 << (word[len(word)-1] & 63)
+}
+
+func (w *wordShapes) has(length int, first, last byte) bool {
+	return w[length][first&63]&(1<<(last&63)) != 0
+}
+
+// sqlWordShapes holds the shapes of sqlWords.
+var sqlWordShapes = func() *wordShapes {
+	var w wordShapes
+	for word := range sqlWords {
+		if len(word) > 32 {
+			panic("BUG: a libinjection keyword is longer than isSQLWord's buffer: " + word)
+		}
+		if word != "" {
+			w.add(word)
+		}
+	}
+	return &w
+}()
 
 // plainBytes reports whether s holds only printable ASCII and the spaces
 // \t, \n, \v, \f and \r, which libinjection both skips between tokens and
