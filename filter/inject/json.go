@@ -16,29 +16,28 @@ func validJSON(data []byte) bool { return gjson.ValidBytes(data) }
 // literals only to skip them, where a walk with gjson's ForEach reads each
 // container once per level of nesting and parses every number.
 type jsonWalker struct {
-	data string
-	path []pathStep
+	data    string
+	path    []pathStep
+	visitor jsonVisitor
+}
 
-	// visit receives each key (InJSONKey) and each string leaf or
+// jsonVisitor receives what a jsonWalker finds: a scan, or a recorder in
+// tests.
+type jsonVisitor interface {
+	// visitJSON receives each key (InJSONKey) and each string leaf or
 	// too-deep container (InJSONValue), with the path of the value in
 	// w.path.
-	visit func(w *jsonWalker, text string, kind LocationKind)
+	visitJSON(w *jsonWalker, text string, kind LocationKind)
 
-	// skip reports whether the value at w.path is not scanned, and stop
-	// whether the walk ends.
-	skip func(w *jsonWalker) bool
-	stop func() bool
+	// skipJSON reports whether the value at w.path is not scanned, and
+	// stopJSON whether the walk ends.
+	skipJSON(w *jsonWalker) bool
+	stopJSON() bool
 }
 
 // json scans a body that validJSON accepted.
 func (s *scan) json(body []byte) {
-	w := jsonWalker{
-		data:  string(body),
-		path:  make([]pathStep, 0, 8),
-		visit: s.visitJSON,
-		skip:  func(w *jsonWalker) bool { return s.policy.Exclusions.jsonPath(w.path) },
-		stop:  s.full,
-	}
+	w := jsonWalker{data: string(body), path: make([]pathStep, 0, 8), visitor: s}
 	s.jsonPath = &w.path
 	w.value(0)
 	s.jsonPath = nil
@@ -59,23 +58,27 @@ func (s *scan) visitJSON(_ *jsonWalker, text string, kind LocationKind) {
 	s.checkValue(text, false, Location{Kind: kind})
 }
 
+func (s *scan) skipJSON(w *jsonWalker) bool { return s.policy.Exclusions.jsonPath(w.path) }
+
+func (s *scan) stopJSON() bool { return s.full() }
+
 // value walks the value that starts at or after data[i], after spaces,
 // and returns the index just past it.
 func (w *jsonWalker) value(i int) int {
 	i = w.skipSpace(i)
-	if w.stop() || w.skip(w) {
+	if w.visitor.stopJSON() || w.visitor.skipJSON(w) {
 		return w.skipValue(i)
 	}
 
 	switch w.data[i] {
 	case '"':
 		text, end := w.str(i)
-		w.visit(w, text, InJSONValue)
+		w.visitor.visitJSON(w, text, InJSONValue)
 		return end
 	case '{', '[':
 		if len(w.path) >= MaxJSONDepth {
 			end := w.skipValue(i)
-			w.visit(w, w.data[i:end], InJSONValue)
+			w.visitor.visitJSON(w, w.data[i:end], InJSONValue)
 			return end
 		}
 		return w.container(i)
@@ -98,8 +101,8 @@ func (w *jsonWalker) container(i int) int {
 		}
 		w.path = append(w.path, step)
 
-		if isObject && !w.stop() && !w.skip(w) {
-			w.visit(w, key, InJSONKey)
+		if isObject && !w.visitor.stopJSON() && !w.visitor.skipJSON(w) {
+			w.visitor.visitJSON(w, key, InJSONKey)
 		}
 		i = w.skipSpace(w.value(i))
 

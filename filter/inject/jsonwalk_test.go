@@ -59,20 +59,27 @@ func walkWithGJSON(body []byte, excluded func(string) bool, stopAfter int) []jso
 	return visits
 }
 
-// walkWithWalker records the visits of jsonWalker with the same
-// exclusions and stop as walkWithGJSON.
+// walkRecorder records the visits of a jsonWalker, with the exclusions
+// and early stop of walkWithGJSON.
+type walkRecorder struct {
+	visits    []jsonVisit
+	excluded  func(string) bool
+	stopAfter int
+}
+
+func (r *walkRecorder) visitJSON(w *jsonWalker, text string, kind LocationKind) {
+	r.visits = append(r.visits, jsonVisit{kind, formatJSONPath(w.path), text})
+}
+
+func (r *walkRecorder) skipJSON(w *jsonWalker) bool { return r.excluded(formatJSONPath(w.path)) }
+
+func (r *walkRecorder) stopJSON() bool { return len(r.visits) >= r.stopAfter }
+
 func walkWithWalker(body []byte, excluded func(string) bool, stopAfter int) []jsonVisit {
-	var visits []jsonVisit
-	w := jsonWalker{
-		data: string(body),
-		visit: func(w *jsonWalker, text string, kind LocationKind) {
-			visits = append(visits, jsonVisit{kind, formatJSONPath(w.path), text})
-		},
-		skip: func(w *jsonWalker) bool { return excluded(formatJSONPath(w.path)) },
-		stop: func() bool { return len(visits) >= stopAfter },
-	}
+	r := walkRecorder{excluded: excluded, stopAfter: stopAfter}
+	w := jsonWalker{data: string(body), visitor: &r}
 	w.value(0)
-	return visits
+	return r.visits
 }
 
 // randomJSON returns a random JSON document with escapes, numbers,

@@ -69,13 +69,11 @@ func (s *scan) fold(value string, c class) (string, bool) {
 		return value, false
 	}
 
-	buf := s.foldBuffer[:0]
-	for i := 0; i < len(value); i++ {
-		b := value[i]
+	buf := append(s.foldBuffer[:0], value...)
+	for i, b := range buf {
 		if 'A' <= b && b <= 'Z' {
-			b += 'a' - 'A'
+			buf[i] = b + 'a' - 'A'
 		}
-		buf = append(buf, b)
 	}
 	s.foldBuffer = buf
 	return unsafe.String(unsafe.SliceData(buf), len(buf)), true
