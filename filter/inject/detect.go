@@ -161,8 +161,21 @@ func (s *scan) checkSignatures(set []Signature, index *classIndex, folded string
 		}
 		return
 	}
-	for next := index.candidates(t.classes); next != 0; next &= next - 1 {
-		s.checkSignature(&set[bits.TrailingZeros64(next)], folded, t, steps, loc)
+
+	// The steps of checkSignature and Signature.matches, written out in
+	// one loop, because each function call costs more than a pre-check in
+	// wasm. The index already met every signature's needs.
+	for next := index.candidates(t.classes); next != 0 && !s.full(); next &= next - 1 {
+		sig := &set[bits.TrailingZeros64(next)]
+		if sig.Severity < s.policy.Sensitivity || len(sig.anyOf) > 0 && !containsKeyword(folded, &t.pairs, sig.anyOf) {
+			continue
+		}
+		if sig.precheck != nil && !sig.precheck(folded) || sig.guard != nil && !sig.guard(folded) {
+			continue
+		}
+		if sig.re.MatchString(folded) {
+			s.add(Finding{Category: sig.Category, Rule: sig.ID, Severity: sig.Severity, Location: loc, Transforms: steps})
+		}
 	}
 }
 
