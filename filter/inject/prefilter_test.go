@@ -380,3 +380,9 @@ func TestSQLWordShapesAdmitEveryWord(t *testing.T) {
 	require.False(t, isSQLWord("Siobhan"))
 	require.False(t, isSQLWord(""))
 }
+
+func TestHasHexTwoMatchesFoldedContains(t *testing.T) {
+	for _, v := range []string{"0x2", "0X2e", "a0x2f", "0x", "x2", "00x3", "0y2", "ab0X20", ""} {
+		require.Equal(t, strings.Contains(strings.ToLower(v), "0x2"), hasHexTwo(v), "%q", v)
+	}
+}
