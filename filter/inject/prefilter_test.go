@@ -386,3 +386,15 @@ func TestHasHexTwoMatchesFoldedContains(t *testing.T) {
 		require.Equal(t, strings.Contains(strings.ToLower(v), "0x2"), hasHexTwo(v), "%q", v)
 	}
 }
+
+// TestCommandShapesAdmitEveryName checks that mayBeCommand admits every
+// name of commandNames and commandPrefixes.
+func TestCommandShapesAdmitEveryName(t *testing.T) {
+	for _, set := range []map[string]bool{commandNames, commandPrefixes} {
+		for name := range set {
+			require.True(t, mayBeCommand(name), "%q", name)
+		}
+	}
+	require.False(t, mayBeCommand(""))
+	require.False(t, mayBeCommand("please"))
+}
