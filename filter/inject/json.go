@@ -16,13 +16,17 @@ func validJSON(data []byte) bool { return gjson.ValidBytes(data) }
 // literals only to skip them, where a walk with gjson's ForEach reads each
 // container once per level of nesting and parses every number.
 type jsonWalker struct {
-	data    string
-	path    []pathStep
+	data string
+	path []pathStep
+
+	// scan receives the keys and leaves; when it is nil, visitor does.
+	// The scan is called directly, because the walk asks it two questions
+	// per key and value, and in wasm a call costs more than the answer.
+	scan    *scan
 	visitor jsonVisitor
 }
 
-// jsonVisitor receives what a jsonWalker finds: a scan, or a recorder in
-// tests.
+// jsonVisitor receives what a jsonWalker without a scan finds, in tests.
 type jsonVisitor interface {
 	// visitJSON receives each key (InJSONKey) and each string leaf or
 	// too-deep container (InJSONValue), with the path of the value in
@@ -37,15 +41,32 @@ type jsonVisitor interface {
 
 // json scans a body that validJSON accepted.
 func (s *scan) json(body []byte) {
-	w := jsonWalker{data: string(body), path: make([]pathStep, 0, 8), visitor: s}
+	w := jsonWalker{data: string(body), path: make([]pathStep, 0, 8), scan: s}
 	s.jsonPath = &w.path
 	w.value(0)
 	s.jsonPath = nil
 }
 
+func (w *jsonWalker) visit(text string, kind LocationKind) {
+	if w.scan != nil {
+		w.scan.visitJSON(text, kind)
+		return
+	}
+	w.visitor.visitJSON(w, text, kind)
+}
+
+// skip reports whether the walk ends or leaves out the value at w.path.
+func (w *jsonWalker) skip() bool {
+	if s := w.scan; s != nil {
+		return len(s.findings) >= MaxFindings ||
+			len(s.policy.Exclusions.JSONPaths) > 0 && s.policy.Exclusions.jsonPath(w.path)
+	}
+	return w.visitor.stopJSON() || w.visitor.skipJSON(w)
+}
+
 // visitJSON scans a key as a NoSQL operator and as a value, and a leaf as a
 // value. The path is formatted only for a finding; see scan.add.
-func (s *scan) visitJSON(_ *jsonWalker, text string, kind LocationKind) {
+func (s *scan) visitJSON(text string, kind LocationKind) {
 	if kind == InJSONKey {
 		loc := Location{Kind: InJSONKey}
 		s.checkOperatorKey(text, loc)
@@ -58,27 +79,23 @@ func (s *scan) visitJSON(_ *jsonWalker, text string, kind LocationKind) {
 	s.checkValue(text, false, Location{Kind: kind})
 }
 
-func (s *scan) skipJSON(w *jsonWalker) bool { return s.policy.Exclusions.jsonPath(w.path) }
-
-func (s *scan) stopJSON() bool { return s.full() }
-
 // value walks the value that starts at or after data[i], after spaces,
 // and returns the index just past it.
 func (w *jsonWalker) value(i int) int {
 	i = w.skipSpace(i)
-	if w.visitor.stopJSON() || w.visitor.skipJSON(w) {
+	if w.skip() {
 		return w.skipValue(i)
 	}
 
 	switch w.data[i] {
 	case '"':
 		text, end := w.str(i)
-		w.visitor.visitJSON(w, text, InJSONValue)
+		w.visit(text, InJSONValue)
 		return end
 	case '{', '[':
 		if len(w.path) >= MaxJSONDepth {
 			end := w.skipValue(i)
-			w.visitor.visitJSON(w, w.data[i:end], InJSONValue)
+			w.visit(w.data[i:end], InJSONValue)
 			return end
 		}
 		return w.container(i)
@@ -101,8 +118,8 @@ func (w *jsonWalker) container(i int) int {
 		}
 		w.path = append(w.path, step)
 
-		if isObject && !w.visitor.stopJSON() && !w.visitor.skipJSON(w) {
-			w.visitor.visitJSON(w, key, InJSONKey)
+		if isObject && !w.skip() {
+			w.visit(key, InJSONKey)
 		}
 		i = w.skipSpace(w.value(i))
 
