@@ -1,6 +1,8 @@
 package inject
 
 import (
+	"unsafe"
+
 	"github.com/tidwall/gjson"
 )
 
@@ -19,9 +21,9 @@ type jsonWalker struct {
 	data string
 	path []pathStep
 
-	// scan receives the keys and leaves; when it is nil, visitor does.
-	// The scan is called directly, because the walk asks it two questions
-	// per key and value, and in wasm a call costs more than the answer.
+	// scan receives the keys and leaves, or visitor when scan is nil. The
+	// walk reads the scan's findings and exclusions itself, twice per key
+	// and value, because in wasm a call costs more than that check.
 	scan    *scan
 	visitor jsonVisitor
 }
@@ -39,9 +41,13 @@ type jsonVisitor interface {
 	stopJSON() bool
 }
 
-// json scans a body that validJSON accepted.
+// json scans a body that validJSON accepted. The walk reads body through
+// a string that shares its memory, without a copy, because no finding
+// keeps text of the body: JSON locations are paths formatted into new
+// strings (see scan.add), so nothing refers to body after the scan.
 func (s *scan) json(body []byte) {
-	w := jsonWalker{data: string(body), path: make([]pathStep, 0, 8), scan: s}
+	data := unsafe.String(unsafe.SliceData(body), len(body))
+	w := jsonWalker{data: data, path: make([]pathStep, 0, 8), scan: s}
 	s.jsonPath = &w.path
 	w.value(0)
 	s.jsonPath = nil

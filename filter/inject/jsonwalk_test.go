@@ -137,3 +137,23 @@ func TestJSONWalkerMatchesGJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONFindingsOutliveBody checks that findings keep no memory of the
+// body, which the walk reads without a copy: overwriting the body after
+// the scan leaves them unchanged.
+func TestJSONFindingsOutliveBody(t *testing.T) {
+	body := []byte(`{"items": [{"note": "1' OR '1'='1"}], "$where": "x"}`)
+	findings := DefaultPolicy().ScanBody("application/json", body)
+	require.NotEmpty(t, findings)
+	var locations []string
+	for _, f := range findings {
+		locations = append(locations, strings.Clone(f.Location.String()))
+	}
+
+	for i := range body {
+		body[i] = 'x'
+	}
+	for i, f := range findings {
+		require.Equal(t, locations[i], f.Location.String())
+	}
+}
