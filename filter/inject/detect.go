@@ -162,12 +162,20 @@ func (s *scan) checkSignatures(set []Signature, index *classIndex, folded string
 		return
 	}
 
-	// The steps of checkSignature and Signature.matches, written out in
-	// one loop, because each function call costs more than a pre-check in
-	// wasm. The index already met every signature's needs.
+	// The steps of checkSignature, Signature.matches and containsKeyword,
+	// written out in one loop, because in wasm each function call costs
+	// more than a pre-check. The index already met every signature's
+	// needs.
 	for next := index.candidates(t.classes); next != 0 && !s.full(); next &= next - 1 {
 		sig := &set[bits.TrailingZeros64(next)]
-		if sig.Severity < s.policy.Sensitivity || len(sig.anyOf) > 0 && !containsKeyword(folded, &t.pairs, sig.anyOf) {
+		if sig.Severity < s.policy.Sensitivity {
+			continue
+		}
+		keyword := len(sig.anyOf) == 0
+		for k := 0; k < len(sig.anyOf) && !keyword; k++ {
+			keyword = t.pairs.covers(&sig.anyOf[k].pairs) && strings.Contains(folded, sig.anyOf[k].text)
+		}
+		if !keyword {
 			continue
 		}
 		if sig.precheck != nil && !sig.precheck(folded) || sig.guard != nil && !sig.guard(folded) {
