@@ -40,6 +40,12 @@ type injectionState struct {
 	done bool
 }
 
+// headerCache holds the header values in which the VM's policies found
+// nothing, so that a User-Agent or Referer that repeats is scanned once.
+// The VM runs one request at a time, so one cache serves all of them. 256
+// slots of at most 512-byte values bound it at about 150 KiB.
+var headerCache = inject.NewHeaderCache(256)
+
 // scanInjection scans the request target and headers of an allowed
 // request. A finding in block mode turns the decision into a 403; in detect
 // mode it is only logged. It arms the body phase when a body follows.
@@ -51,7 +57,7 @@ func (h *httpContext) scanInjection(decision *filter.Decision, request *filter.R
 
 	findings := policy.ScanTarget(request.Path)
 	if len(findings) == 0 {
-		findings = policy.ScanHeaders(headers)
+		findings = policy.ScanHeadersCached(headers, headerCache)
 	}
 	if len(findings) > 0 {
 		eventID, block := judge(policy, findings, decision.Route, request.RequestID, decision.KeyID)

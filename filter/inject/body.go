@@ -104,7 +104,8 @@ func looksLikeForm(body []byte) bool {
 }
 
 // ScanBody scans a request body according to what Sniff finds it to be.
-// The caller bounds its size with MaxBodyBytes.
+// The caller bounds its size with MaxBodyBytes. body must not change
+// during the call, and nothing refers to it after the call.
 func (p *Policy) ScanBody(contentType string, body []byte) []Finding {
 	if p.Disabled || len(body) == 0 {
 		return nil

@@ -34,10 +34,12 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 		}
 	}
 	folded, foldSteps := value, steps
-	if c.has(cUpper|cNonASCII) || exhaustive {
-		if lower, changed := s.fold(value); changed {
-			folded, foldSteps = lower, steps|CaseFold
+	if lower, changed := s.fold(value, c); changed {
+		folded, foldSteps = lower, steps|CaseFold
+		if c.has(cNonASCII) {
 			c = classify(folded)
+		} else {
+			c &^= cUpper // ASCII folding only turns A-Z into letters of no class
 		}
 	}
 
@@ -45,9 +47,9 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 	// "1 union select 1", so libinjection checks every value that is not a
 	// plain token.
 	if s.want(SQLi) {
-		if s.isSQLi(value, folded, false) {
+		if s.isSQLi(value, folded, c, false) {
 			s.add(Finding{Category: SQLi, Rule: "libinjection-sqli", Severity: High, Location: loc, Transforms: steps})
-		} else if sqlContinuation(value, c) && s.isSQLi(value, folded, true) {
+		} else if sqlContinuation(value, c) && s.isSQLi(value, folded, c, true) {
 			s.add(Finding{Category: SQLi, Rule: "libinjection-sqli-context", Severity: Medium, Location: loc, Transforms: steps})
 		}
 	}
@@ -159,8 +161,29 @@ func (s *scan) checkSignatures(set []Signature, index *classIndex, folded string
 		}
 		return
 	}
-	for next := index.candidates(t.classes); next != 0; next &= next - 1 {
-		s.checkSignature(&set[bits.TrailingZeros64(next)], folded, t, steps, loc)
+
+	// The steps of checkSignature, Signature.matches and containsKeyword,
+	// written out in one loop, because in wasm each function call costs
+	// more than a pre-check. The index already met every signature's
+	// needs.
+	for next := index.candidates(t.classes); next != 0 && !s.full(); next &= next - 1 {
+		sig := &set[bits.TrailingZeros64(next)]
+		if sig.Severity < s.policy.Sensitivity {
+			continue
+		}
+		keyword := len(sig.anyOf) == 0
+		for k := 0; k < len(sig.anyOf) && !keyword; k++ {
+			keyword = t.pairs.covers(&sig.anyOf[k].pairs) && strings.Contains(folded, sig.anyOf[k].text)
+		}
+		if !keyword {
+			continue
+		}
+		if sig.precheck != nil && !sig.precheck(folded) || sig.guard != nil && !sig.guard(folded) {
+			continue
+		}
+		if sig.re.MatchString(folded) {
+			s.add(Finding{Category: sig.Category, Rule: sig.ID, Severity: sig.Severity, Location: loc, Transforms: steps})
+		}
 	}
 }
 

@@ -98,15 +98,17 @@ var javaStreamMagic = []byte{0xac, 0xed, 0x00, 0x05}
 // checkToken checks a plain token, whose classes are c: dunder names such
 // as __proto__ against the signatures, and the Java checks of this file.
 func (s *scan) checkToken(token string, c class, loc Location) {
+	// Folding keeps "__" and turns "0X2" into "0x2", so both tests read
+	// the token as written, before any copy is made.
+	dunder := c.has(cUnderscore) && strings.Contains(token, "__")
+	// Hex literals such as 0x2e0x2e0x2f spell a traversal in a token.
+	hexPath := hasHexTwo(token)
+	if !dunder && !hexPath && len(s.policy.Custom) == 0 && len(token) < minBase64Core {
+		return
+	}
 	folded, steps := token, Transform(0)
 	if c.has(cUpper) {
 		folded, steps = strings.ToLower(token), CaseFold
-	}
-	dunder := c.has(cUnderscore) && strings.Contains(folded, "__")
-	// Hex literals such as 0x2e0x2e0x2f spell a traversal in a token.
-	hexPath := strings.Contains(folded, "0x2")
-	if !dunder && !hexPath && len(s.policy.Custom) == 0 && len(token) < minBase64Core {
-		return
 	}
 	t := traits{classes: c &^ cUpper, pairs: pairsOf(folded)}
 	if dunder || hexPath {
@@ -127,6 +129,16 @@ func (s *scan) checkToken(token string, c class, loc Location) {
 		// upper-case letter (TestBase64CoresHaveUpperCase).
 		s.checkBase64Token(token, loc, steps)
 	}
+}
+
+// hasHexTwo reports whether s contains "0x2" in any case.
+func hasHexTwo(s string) bool {
+	for i := 2; i < len(s); i++ {
+		if s[i] == '2' && s[i-2] == '0' && s[i-1]|0x20 == 'x' {
+			return true
+		}
+	}
+	return false
 }
 
 // checkBase64Token flags a token that holds a Java serialization stream

@@ -1,6 +1,8 @@
 package inject
 
 import (
+	"unsafe"
+
 	"github.com/tidwall/gjson"
 )
 
@@ -11,69 +13,188 @@ const MaxJSONDepth = 32
 
 func validJSON(data []byte) bool { return gjson.ValidBytes(data) }
 
-// jsonWalker visits every key and string leaf of a JSON document.
+// jsonWalker visits every key and string leaf of a JSON document that
+// validJSON accepted, in one pass over its bytes. It reads numbers and
+// literals only to skip them, where a walk with gjson's ForEach reads each
+// container once per level of nesting and parses every number.
 type jsonWalker struct {
-	s    *scan
+	data string
 	path []pathStep
+
+	// scan receives the keys and leaves, or visitor when scan is nil. The
+	// walk reads the scan's findings and exclusions itself, twice per key
+	// and value, because in wasm a call costs more than that check.
+	scan    *scan
+	visitor jsonVisitor
 }
 
-// json scans a body that validJSON accepted.
+// jsonVisitor receives what a jsonWalker without a scan finds, in tests.
+type jsonVisitor interface {
+	// visitJSON receives each key (InJSONKey) and each string leaf or
+	// too-deep container (InJSONValue), with the path of the value in
+	// w.path.
+	visitJSON(w *jsonWalker, text string, kind LocationKind)
+
+	// skipJSON reports whether the value at w.path is not scanned, and
+	// stopJSON whether the walk ends.
+	skipJSON(w *jsonWalker) bool
+	stopJSON() bool
+}
+
+// json scans a body that validJSON accepted. The walk reads body through
+// a string that shares its memory, without a copy, because no finding
+// keeps text of the body: JSON locations are paths formatted into new
+// strings (see scan.add), so nothing refers to body after the scan.
 func (s *scan) json(body []byte) {
-	w := jsonWalker{s: s, path: make([]pathStep, 0, 8)}
+	data := unsafe.String(unsafe.SliceData(body), len(body))
+	w := jsonWalker{data: data, path: make([]pathStep, 0, 8), scan: s}
 	s.jsonPath = &w.path
-	w.walk(gjson.ParseBytes(body))
+	w.value(0)
 	s.jsonPath = nil
 }
 
-func (w *jsonWalker) walk(v gjson.Result) {
-	if w.s.full() || w.s.policy.Exclusions.jsonPath(w.path) {
+func (w *jsonWalker) visit(text string, kind LocationKind) {
+	if w.scan != nil {
+		w.scan.visitJSON(text, kind)
 		return
 	}
-
-	switch {
-	case v.Type == gjson.String:
-		w.leaf(v.Str, InJSONValue)
-	case v.IsObject() || v.IsArray():
-		if len(w.path) >= MaxJSONDepth {
-			w.leaf(v.Raw, InJSONValue)
-			return
-		}
-		w.container(v)
-	}
+	w.visitor.visitJSON(w, text, kind)
 }
 
-func (w *jsonWalker) container(v gjson.Result) {
-	isObject := v.IsObject()
-	i := 0
-	v.ForEach(func(key, value gjson.Result) bool {
-		step := pathStep{index: i, isIndex: true}
+// skip reports whether the walk ends or leaves out the value at w.path.
+func (w *jsonWalker) skip() bool {
+	if s := w.scan; s != nil {
+		return len(s.findings) >= MaxFindings ||
+			len(s.policy.Exclusions.JSONPaths) > 0 && s.policy.Exclusions.jsonPath(w.path)
+	}
+	return w.visitor.stopJSON() || w.visitor.skipJSON(w)
+}
+
+// visitJSON scans a key as a NoSQL operator and as a value, and a leaf as a
+// value. The path is formatted only for a finding; see scan.add.
+func (s *scan) visitJSON(text string, kind LocationKind) {
+	if kind == InJSONKey {
+		loc := Location{Kind: InJSONKey}
+		s.checkOperatorKey(text, loc)
+		s.checkValue(text, false, loc)
+		return
+	}
+	if len(text) < minBase64Core && isPlainToken(text) {
+		return
+	}
+	s.checkValue(text, false, Location{Kind: kind})
+}
+
+// value walks the value that starts at or after data[i], after spaces,
+// and returns the index just past it.
+func (w *jsonWalker) value(i int) int {
+	i = w.skipSpace(i)
+	if w.skip() {
+		return w.skipValue(i)
+	}
+
+	switch w.data[i] {
+	case '"':
+		text, end := w.str(i)
+		w.visit(text, InJSONValue)
+		return end
+	case '{', '[':
+		if len(w.path) >= MaxJSONDepth {
+			end := w.skipValue(i)
+			w.visit(w.data[i:end], InJSONValue)
+			return end
+		}
+		return w.container(i)
+	}
+	return w.skipValue(i)
+}
+
+// container walks the object or array at data[i] and returns the index
+// just past it.
+func (w *jsonWalker) container(i int) int {
+	isObject := w.data[i] == '{'
+	i = w.skipSpace(i + 1)
+	for index := 0; w.data[i] != '}' && w.data[i] != ']'; index++ {
+		step := pathStep{index: index, isIndex: true}
+		var key string
 		if isObject {
-			step = pathStep{key: key.Str}
+			key, i = w.str(i)
+			i = w.skipSpace(i) + 1 // the colon
+			step = pathStep{key: key}
 		}
 		w.path = append(w.path, step)
 
-		if isObject && !w.s.policy.Exclusions.jsonPath(w.path) {
-			w.key(key.Str)
+		if isObject && !w.skip() {
+			w.visit(key, InJSONKey)
 		}
-		w.walk(value)
+		i = w.skipSpace(w.value(i))
 
 		w.path = w.path[:len(w.path)-1]
-		i++
-		return !w.s.full()
-	})
-}
-
-// key scans an object key as a NoSQL operator and as a value.
-func (w *jsonWalker) key(name string) {
-	// The path is formatted only for a finding; see scan.add.
-	loc := Location{Kind: InJSONKey}
-	w.s.checkOperatorKey(name, loc)
-	w.s.checkValue(name, false, loc)
-}
-
-func (w *jsonWalker) leaf(value string, kind LocationKind) {
-	if len(value) < minBase64Core && isPlainToken(value) {
-		return
+		if w.data[i] == ',' {
+			i = w.skipSpace(i + 1)
+		}
 	}
-	w.s.checkValue(value, false, Location{Kind: kind})
+	return i + 1
+}
+
+// str returns the text of the string at data[i], unescaped as gjson
+// unescapes it, and the index just past its closing quote.
+func (w *jsonWalker) str(i int) (string, int) {
+	escaped := false
+	for j := i + 1; j < len(w.data); j++ {
+		switch w.data[j] {
+		case '\\':
+			escaped = true
+			j++
+		case '"':
+			if escaped {
+				return gjson.Parse(w.data[i : j+1]).Str, j + 1
+			}
+			return w.data[i+1 : j], j + 1
+		}
+	}
+	return w.data[i+1:], len(w.data) // not reached in valid JSON
+}
+
+// skipValue returns the index just past the value at data[i].
+func (w *jsonWalker) skipValue(i int) int {
+	switch w.data[i] {
+	case '"':
+		_, end := w.str(i)
+		return end
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(w.data); j++ {
+			switch w.data[j] {
+			case '"':
+				_, end := w.str(j)
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return len(w.data)
+	}
+	j := i
+	for j < len(w.data) && !jsonValueEnd(w.data[j]) {
+		j++
+	}
+	return j
+}
+
+// jsonValueEnd reports whether c ends a number or a literal.
+func jsonValueEnd(c byte) bool {
+	return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r'
+}
+
+func (w *jsonWalker) skipSpace(i int) int {
+	for i < len(w.data) && (w.data[i] == ' ' || w.data[i] == '\t' || w.data[i] == '\n' || w.data[i] == '\r') {
+		i++
+	}
+	return i
 }

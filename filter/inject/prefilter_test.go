@@ -47,9 +47,9 @@ func TestSQLiUpperCaseAgrees(t *testing.T) {
 		v := randomSQL(r)
 		folded, _ := Fold(v)
 		want, _ := libinjection.IsSQLi(v)
-		require.Equal(t, want, s.isSQLi(v, folded, false), "%q", v)
+		require.Equal(t, want, s.isSQLi(v, folded, classify(v), false), "%q", v)
 		wantTail, _ := libinjection.IsSQLi("'" + v)
-		require.Equal(t, wantTail, s.isSQLi(v, folded, true), "%q with the quote prefix", v)
+		require.Equal(t, wantTail, s.isSQLi(v, folded, classify(v), true), "%q with the quote prefix", v)
 		if want {
 			flagged++
 		}
@@ -307,7 +307,7 @@ func TestScanFoldMatchesFold(t *testing.T) {
 	for range 20_000 {
 		v := randomValue(r)
 		want, wantChanged := Fold(v)
-		got, changed := s.fold(v)
+		got, changed := s.fold(v, classify(v))
 		require.Equal(t, want, got, "%q", v)
 		require.Equal(t, wantChanged, changed, "%q", v)
 	}
@@ -355,4 +355,46 @@ func skipUnderRace(t *testing.T) {
 	if raceDetector {
 		t.Skip("pure logic, slow under -race; it runs in the test pass without -race")
 	}
+}
+
+// TestPlainClassesMatchesPlainBytes checks that plainClasses, which reads
+// the byte classes, agrees with plainBytes, which reads the bytes.
+func TestPlainClassesMatchesPlainBytes(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	values := []string{"a/*b", "a/b*", "a\vb", "a\x7fb", "a\x01b", `a"b`, "a{b", "a`b", "é", "a\x00b", "plain words"}
+	for range 20_000 {
+		values = append(values, randomValue(r))
+	}
+	for _, v := range values {
+		require.Equal(t, plainBytes(v), plainClasses(v, classify(v)), "%q", v)
+	}
+}
+
+// TestSQLWordShapesAdmitEveryWord checks that the shape pre-check of
+// isSQLWord admits every word of sqlWords, in upper and lower case.
+func TestSQLWordShapesAdmitEveryWord(t *testing.T) {
+	for word := range sqlWords {
+		require.True(t, isSQLWord(word), "%q", word)
+		require.True(t, isSQLWord(strings.ToLower(word)), "%q in lower case", word)
+	}
+	require.False(t, isSQLWord("Siobhan"))
+	require.False(t, isSQLWord(""))
+}
+
+func TestHasHexTwoMatchesFoldedContains(t *testing.T) {
+	for _, v := range []string{"0x2", "0X2e", "a0x2f", "0x", "x2", "00x3", "0y2", "ab0X20", ""} {
+		require.Equal(t, strings.Contains(strings.ToLower(v), "0x2"), hasHexTwo(v), "%q", v)
+	}
+}
+
+// TestCommandShapesAdmitEveryName checks that mayBeCommand admits every
+// name of commandNames and commandPrefixes.
+func TestCommandShapesAdmitEveryName(t *testing.T) {
+	for _, set := range []map[string]bool{commandNames, commandPrefixes} {
+		for name := range set {
+			require.True(t, mayBeCommand(name), "%q", name)
+		}
+	}
+	require.False(t, mayBeCommand(""))
+	require.False(t, mayBeCommand("please"))
 }

@@ -87,23 +87,24 @@ func (p *Policy) ScanTarget(target string) []Finding {
 // disabled, each cookie value. Names must be lower-case, as the host
 // delivers them.
 func (p *Policy) ScanHeaders(headers [][2]string) []Finding {
-	if p.Disabled {
-		return nil
-	}
-	s := scan{policy: p}
+	return p.ScanHeadersCached(headers, nil)
+}
 
-	for _, h := range headers {
-		switch {
-		case h[0] == "cookie" && p.ScanCookies:
-			s.cookies(h[1])
-		case containsString(p.Headers, h[0]) || p.CustomHeaders && p.customHeader(h[0]):
-			s.checkValue(h[1], false, Location{Kind: InHeader, Name: h[0]})
-		}
-		if s.full() {
-			break
-		}
+// scansHeader reports whether ScanHeaders scans the header name.
+func (p *Policy) scansHeader(name string) bool {
+	if name == "cookie" && p.ScanCookies {
+		return true
 	}
-	return s.findings
+	return containsString(p.Headers, name) || p.CustomHeaders && p.customHeader(name)
+}
+
+// checkHeader scans one header that scansHeader selects.
+func (s *scan) checkHeader(name, value string) {
+	if name == "cookie" && s.policy.ScanCookies {
+		s.cookies(value)
+		return
+	}
+	s.checkValue(value, false, Location{Kind: InHeader, Name: name})
 }
 
 // infrastructureHeaders are "x-" headers that proxies, tracing and

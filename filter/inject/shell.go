@@ -21,8 +21,14 @@ var commandPrefixes = map[string]bool{
 // alone counts too. A word command needs the argument, so that prose such as
 // "cat videos" or "date night" passes.
 func leadingCommand(s string) bool {
-	s = strings.TrimLeft(s, " \t{")
-	word, rest := leadingWord(s)
+	start := 0
+	for start < len(s) && (s[start] == ' ' || s[start] == '\t' || s[start] == '{') {
+		start++
+	}
+	word, rest := leadingWord(s[start:])
+	if !mayBeCommand(word) {
+		return false
+	}
 	for range 2 {
 		if !commandPrefixes[word] {
 			break
@@ -44,6 +50,27 @@ func leadingCommand(s string) bool {
 		return false
 	}
 	return shellArgument(strings.TrimLeft(rest, " \t"))
+}
+
+// commandShapes holds the shapes of the names of commandNames and
+// commandPrefixes.
+var commandShapes = func() *wordShapes {
+	var w wordShapes
+	for _, set := range []map[string]bool{commandNames, commandPrefixes} {
+		for name := range set {
+			if name == "" || len(name) > 32 {
+				panic("BUG: a command name is empty or longer than 32 bytes: " + name)
+			}
+			w.add(name)
+		}
+	}
+	return &w
+}()
+
+// mayBeCommand reports whether word may be a name of commandNames or
+// commandPrefixes; false means it is neither.
+func mayBeCommand(word string) bool {
+	return len(word) > 0 && len(word) <= 32 && commandShapes.has(len(word), word[0], word[len(word)-1])
 }
 
 // leadingWord splits s into its first word, without a leading path such

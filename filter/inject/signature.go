@@ -156,7 +156,7 @@ func commandAfterSeparator(s string) bool {
 			word = word[k+1:]
 		}
 		// ";base64," is the syntax of a data: URL, not a command.
-		if commandNames[word] && (word != "base64" || j >= len(s) || s[j] != ',') {
+		if mayBeCommand(word) && commandNames[word] && (word != "base64" || j >= len(s) || s[j] != ',') {
 			return true
 		}
 	}

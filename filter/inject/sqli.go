@@ -7,7 +7,8 @@ import (
 	"github.com/corazawaf/libinjection-go"
 )
 
-// isSQLi runs libinjection's SQL check on value. It passes an upper-cased
+// isSQLi runs libinjection's SQL check on value, whose classes are c. It
+// passes an upper-cased
 // copy of an ASCII value, built in s.sqlBuffer, because libinjection
 // upper-cases each word to look it up in its keyword table, and a word
 // that is already upper case costs no allocation there. With prefix
@@ -21,16 +22,16 @@ import (
 // "sp_password" are therefore passed as they are, as are non-ASCII ones,
 // whose upper case may change their bytes. TestSQLiUpperCaseAgrees
 // compares both forms.
-func (s *scan) isSQLi(value string, folded string, prefix bool) bool {
+func (s *scan) isSQLi(value, folded string, c class, prefix bool) bool {
 	tokens := 2
 	if prefix {
 		tokens = 1
 	}
-	if !exhaustive && startsWithBarewords(value, tokens) {
+	if !exhaustive && plainClasses(value, c) && barewordStart(value, tokens) {
 		return false
 	}
 
-	if exhaustive || !canUpperCaseSQL(value, folded) {
+	if exhaustive || !canUpperCaseSQL(value, folded, c) {
 		if prefix {
 			value = "'" + value
 		}
@@ -57,32 +58,33 @@ func (s *scan) isSQLi(value string, folded string, prefix bool) bool {
 	return ok
 }
 
-// fold returns value lower-cased, as Fold does. An ASCII value is folded
-// into s.foldBuffer, so the result is valid only until the next call.
-func (s *scan) fold(value string) (string, bool) {
-	if !isASCII(value) {
+// fold returns value, whose classes are c, lower-cased as Fold does. An
+// ASCII value is folded into s.foldBuffer, so the result is valid only
+// until the next call.
+func (s *scan) fold(value string, c class) (string, bool) {
+	if c.has(cNonASCII) {
 		return Fold(value)
 	}
-	first := strings.IndexFunc(value, func(r rune) bool { return 'A' <= r && r <= 'Z' })
-	if first < 0 {
+	if !c.has(cUpper) {
 		return value, false
 	}
 
 	buf := append(s.foldBuffer[:0], value...)
-	for i := first; i < len(buf); i++ {
-		if c := buf[i]; 'A' <= c && c <= 'Z' {
-			buf[i] = c + 'a' - 'A'
+	for i, b := range buf {
+		if 'A' <= b && b <= 'Z' {
+			buf[i] = b + 'a' - 'A'
 		}
 	}
 	s.foldBuffer = buf
 	return unsafe.String(unsafe.SliceData(buf), len(buf)), true
 }
 
-// canUpperCaseSQL reports whether the upper case of value gives the same
-// libinjection result as value; folded is its lower case.
-func canUpperCaseSQL(value, folded string) bool {
-	return len(value) > 0 && isASCII(value) && strings.IndexByte(value, '\\') < 0 &&
-		!strings.Contains(folded, "sp_password")
+// canUpperCaseSQL reports whether the upper case of value, whose classes
+// are c, gives the same libinjection result as value; folded is its lower
+// case.
+func canUpperCaseSQL(value, folded string, c class) bool {
+	return len(value) > 0 && !c.has(cNonASCII|cBackslash) &&
+		(!c.has(cUnderscore) || !strings.Contains(folded, "sp_password"))
 }
 
 // libinjectionKeywords is libinjection's keyword table: upper-case words,
@@ -135,9 +137,12 @@ var sqlWords = func() map[string]bool {
 // upper-casing may turn into keywords, or with control characters that
 // the tokenizer treats unlike spaces.
 func startsWithBarewords(value string, tokens int) bool {
-	if !plainBytes(value) {
-		return false
-	}
+	return plainBytes(value) && barewordStart(value, tokens)
+}
+
+// barewordStart is startsWithBarewords for a value that plainBytes
+// accepts.
+func barewordStart(value string, tokens int) bool {
 	if !startsWithWords(value, tokens) {
 		return false
 	}
@@ -224,21 +229,55 @@ func plainVariable(v string) bool {
 }
 
 // isSQLWord reports whether the upper case of s is in sqlWords. Keywords
-// are at most 32 bytes, so a longer s is never one.
+// are at most 32 bytes, so a longer s is never one. sqlWordShapes rules
+// out most words before the map lookup.
 func isSQLWord(s string) bool {
 	var buf [32]byte
-	if len(s) > len(buf) {
+	if len(s) == 0 || len(s) > len(buf) {
+		return false
+	}
+	if !sqlWordShapes.has(len(s), upperASCII(s[0]), upperASCII(s[len(s)-1])) {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		buf[i] = c
+		buf[i] = upperASCII(s[i])
 	}
 	return sqlWords[string(buf[:len(s)])]
 }
+
+func upperASCII(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - ('a' - 'A')
+	}
+	return c
+}
+
+// wordShapes is a set of (length, first byte, last byte) triples, each
+// byte taken modulo 64: a word whose triple is missing is not in the
+// set's words.
+type wordShapes [33][64]uint64
+
+func (w *wordShapes) add(word string) {
+	w[len(word)][word[0]&63] |= 1 << (word[len(word)-1] & 63)
+}
+
+func (w *wordShapes) has(length int, first, last byte) bool {
+	return w[length][first&63]&(1<<(last&63)) != 0
+}
+
+// sqlWordShapes holds the shapes of sqlWords.
+var sqlWordShapes = func() *wordShapes {
+	var w wordShapes
+	for word := range sqlWords {
+		if len(word) > 32 {
+			panic("BUG: a libinjection keyword is longer than isSQLWord's buffer: " + word)
+		}
+		if word != "" {
+			w.add(word)
+		}
+	}
+	return &w
+}()
 
 // plainBytes reports whether s holds only printable ASCII and the spaces
 // \t, \n, \v, \f and \r, which libinjection both skips between tokens and
@@ -249,6 +288,21 @@ func plainBytes(s string) bool {
 		if sqlByteFlags[c]&sqlUnhandled != 0 || c == '*' && i > 0 && s[i-1] == '/' {
 			return false
 		}
+	}
+	return true
+}
+
+// plainClasses is plainBytes for a value whose classes are c, which
+// settle it without reading the value unless c contains control bytes, or
+// both '/' and '*'.
+func plainClasses(value string, c class) bool {
+	switch {
+	case c.has(cNonASCII | cNUL | cDQuote | cBacktick | cLBrace):
+		return false
+	case c.has(cControl):
+		return plainBytes(value) // \v and \f are spaces, other controls are not
+	case c.has(cSlash) && c.has(cStar):
+		return !strings.Contains(value, "/*")
 	}
 	return true
 }

@@ -1,0 +1,159 @@
+package inject
+
+import (
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"github.com/tidwall/gjson"
+)
+
+// jsonVisit is one key or leaf that a JSON walk hands to the detectors.
+type jsonVisit struct {
+	kind LocationKind
+	path string
+	text string
+}
+
+// walkWithGJSON is the walk that jsonWalker replaced, written with gjson's
+// ForEach, as the reference of TestJSONWalkerMatchesGJSON. excluded plays
+// the part of the exclusions and stopAfter that of a full scan.
+func walkWithGJSON(body []byte, excluded func(string) bool, stopAfter int) []jsonVisit {
+	var visits []jsonVisit
+	var path []pathStep
+	full := func() bool { return len(visits) >= stopAfter }
+
+	var walk func(v gjson.Result)
+	walk = func(v gjson.Result) {
+		if full() || excluded(formatJSONPath(path)) {
+			return
+		}
+		switch {
+		case v.Type == gjson.String:
+			visits = append(visits, jsonVisit{InJSONValue, formatJSONPath(path), v.Str})
+		case v.IsObject() || v.IsArray():
+			if len(path) >= MaxJSONDepth {
+				visits = append(visits, jsonVisit{InJSONValue, formatJSONPath(path), v.Raw})
+				return
+			}
+			isObject, i := v.IsObject(), 0
+			v.ForEach(func(key, value gjson.Result) bool {
+				step := pathStep{index: i, isIndex: true}
+				if isObject {
+					step = pathStep{key: key.Str}
+				}
+				path = append(path, step)
+				if isObject && !excluded(formatJSONPath(path)) {
+					visits = append(visits, jsonVisit{InJSONKey, formatJSONPath(path), key.Str})
+				}
+				walk(value)
+				path = path[:len(path)-1]
+				i++
+				return !full()
+			})
+		}
+	}
+	walk(gjson.ParseBytes(body))
+	return visits
+}
+
+// walkRecorder records the visits of a jsonWalker, with the exclusions
+// and early stop of walkWithGJSON.
+type walkRecorder struct {
+	visits    []jsonVisit
+	excluded  func(string) bool
+	stopAfter int
+}
+
+func (r *walkRecorder) visitJSON(w *jsonWalker, text string, kind LocationKind) {
+	r.visits = append(r.visits, jsonVisit{kind, formatJSONPath(w.path), text})
+}
+
+func (r *walkRecorder) skipJSON(w *jsonWalker) bool { return r.excluded(formatJSONPath(w.path)) }
+
+func (r *walkRecorder) stopJSON() bool { return len(r.visits) >= r.stopAfter }
+
+func walkWithWalker(body []byte, excluded func(string) bool, stopAfter int) []jsonVisit {
+	r := walkRecorder{excluded: excluded, stopAfter: stopAfter}
+	w := jsonWalker{data: string(body), visitor: &r}
+	w.value(0)
+	return r.visits
+}
+
+// randomJSON returns a random JSON document with escapes, numbers,
+// literals, empty containers, odd spacing and deep nesting.
+func randomJSON(r *rand.Rand, depth int) string {
+	space := []string{"", " ", "\n\t", "\r\n  "}[r.IntN(4)]
+	if depth > MaxJSONDepth+3 || depth > 0 && r.IntN(3) == 0 {
+		leaves := []string{`"a"`, `"x\"y"`, `"\u0041\ud83d\ude00\n"`, `"a\\b"`, `""`, `-12.5e+3`, `0`, `true`, `false`, `null`, `"<b>é</b>"`, `"a,b]}"`}
+		return leaves[r.IntN(len(leaves))]
+	}
+	n := r.IntN(4)
+	if depth > 2 && r.IntN(2) == 0 {
+		n = 1 // keep a chain going towards MaxJSONDepth
+	}
+	parts := make([]string, n)
+	object := r.IntN(2) == 0
+	for i := range parts {
+		parts[i] = randomJSON(r, depth+1)
+		if object {
+			keys := []string{`"k"`, `"$ne"`, `"a\"b"`, `"x` + strconv.Itoa(i) + `"`, `""`, `"\u0024where"`}
+			parts[i] = keys[r.IntN(len(keys))] + space + ":" + space + parts[i]
+		}
+	}
+	body := strings.Join(parts, space+","+space)
+	if object {
+		return "{" + space + body + space + "}"
+	}
+	return "[" + space + body + space + "]"
+}
+
+// TestJSONWalkerMatchesGJSON requires jsonWalker to hand the detectors the
+// same keys and leaves, with the same paths, as the gjson walk it
+// replaced, with and without exclusions and an early stop.
+func TestJSONWalkerMatchesGJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	none := func(string) bool { return false }
+	someKeys := func(p string) bool { return strings.HasSuffix(p, ".k") || strings.HasSuffix(p, "[1]") }
+	docs := []string{
+		`{}`, `[]`, ` [ ] `, `{"a":"b"}`, `{"items": [{"note": "ok"}, {"note": "1' OR '1'='1"}]}`,
+		strings.Repeat(`{"a":`, MaxJSONDepth+5) + `"<script>"` + strings.Repeat("}", MaxJSONDepth+5),
+		strings.Repeat(`[`, MaxJSONDepth+2) + `"x"` + strings.Repeat("]", MaxJSONDepth+2),
+	}
+	for range 3000 {
+		docs = append(docs, randomJSON(r, 0))
+	}
+
+	for _, doc := range docs {
+		require.True(t, validJSON([]byte(doc)), "%s", doc)
+		for _, stopAfter := range []int{1 << 30, 3} {
+			for _, excluded := range []func(string) bool{none, someKeys} {
+				want := walkWithGJSON([]byte(doc), excluded, stopAfter)
+				got := walkWithWalker([]byte(doc), excluded, stopAfter)
+				require.Equal(t, want, got, "%s", doc)
+			}
+		}
+	}
+}
+
+// TestJSONFindingsOutliveBody checks that findings keep no memory of the
+// body, which the walk reads without a copy: overwriting the body after
+// the scan leaves them unchanged.
+func TestJSONFindingsOutliveBody(t *testing.T) {
+	body := []byte(`{"items": [{"note": "1' OR '1'='1"}], "$where": "x"}`)
+	findings := DefaultPolicy().ScanBody("application/json", body)
+	require.NotEmpty(t, findings)
+	var locations []string
+	for _, f := range findings {
+		locations = append(locations, strings.Clone(f.Location.String()))
+	}
+
+	for i := range body {
+		body[i] = 'x'
+	}
+	for i, f := range findings {
+		require.Equal(t, locations[i], f.Location.String())
+	}
+}
