@@ -56,10 +56,20 @@ var segmentEncoding = base64.RawURLEncoding.Strict()
 // the Token and one buffer for the decoded segments, which the JSON text
 // that gjson reads shares.
 func ParseUnverified(token string) (*Token, error) {
+	t := new(Token)
+	if err := t.parse(token); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// parse is ParseUnverified into t, which it overwrites whole, so that a
+// Verifier can reuse one Token.
+func (t *Token) parse(token string) error {
 	first := strings.IndexByte(token, '.')
 	last := strings.LastIndexByte(token, '.')
 	if first <= 0 || last == first || last == len(token)-1 || strings.IndexByte(token[first+1:last], '.') >= 0 {
-		return nil, ErrNotCompact
+		return ErrNotCompact
 	}
 
 	// encoded shares the token's memory, so it must never be written: the
@@ -68,19 +78,19 @@ func ParseUnverified(token string) (*Token, error) {
 	decoded := make([]byte, segmentEncoding.DecodedLen(len(token)))
 	header, err := decodeSegment(decoded, encoded[:first])
 	if err != nil {
-		return nil, err
+		return err
 	}
 	claims, err := decodeSegment(decoded[len(header):], encoded[first+1:last])
 	if err != nil {
-		return nil, err
+		return err
 	}
 	used := len(header) + len(claims)
 	signature, err := decodeSegment(decoded[used:], encoded[last+1:])
 	if err != nil {
-		return nil, err
+		return err
 	}
 
-	t := &Token{
+	*t = Token{
 		Header: header, Claims: claims, SigningInput: token[:last], Signature: signature,
 		raw: token, input: encoded[:last],
 	}
@@ -88,17 +98,17 @@ func ParseUnverified(token string) (*Token, error) {
 	// this point, so the strings that gjson cuts from it stay valid.
 	text := unsafe.String(unsafe.SliceData(decoded), used)
 	if err := t.readHeader(text[:len(header)]); err != nil {
-		return nil, err
+		return err
 	}
 	if !isObject(text[len(header):]) {
-		return nil, ErrBadClaims
+		return ErrBadClaims
 	}
 	cm, ok := members(text[len(header):], t.claimsArray[:0])
 	if !ok {
-		return nil, ErrDuplicateMember
+		return ErrDuplicateMember
 	}
 	t.claims = cm
-	return t, nil
+	return nil
 }
 
 // decodeSegment decodes strict base64url without padding into dst, which

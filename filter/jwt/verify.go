@@ -50,6 +50,13 @@ type Verifier struct {
 	// identityHeader names the header of Result.IdentityHeaders; "" leaves
 	// that field nil.
 	identityHeader string
+
+	// token is the Token that Verify parses into, guarded by mu, so that
+	// the Token with its member arrays is not allocated per call. No Result
+	// references it: the strings of a Result share the decoded segments,
+	// which each parse allocates anew. It references the last token until
+	// the next Verify, as the cache does.
+	token Token
 }
 
 // NewVerifier returns a verifier for cfg that reads the time from now. A
@@ -97,8 +104,8 @@ func (v *Verifier) Verify(token string) (*Result, error) {
 		return r, nil
 	}
 
-	t, err := ParseUnverified(token)
-	if err != nil {
+	t := &v.token
+	if err := t.parse(token); err != nil {
 		return nil, err
 	}
 	p, err := v.provider(t)
