@@ -24,3 +24,22 @@ func callForeignFunction(name string, args []byte) ([]byte, error) {
 	}
 	return hostBytes(fastAddress, fastLength), nil
 }
+
+//go:wasmimport env proxy_set_property
+func hostSetProperty(path unsafe.Pointer, pathSize uint32, value unsafe.Pointer, valueSize uint32) uint32
+
+// decisionPathBytes is propertyDecision serialized for the ABI, a path of
+// one segment.
+var decisionPathBytes = []byte(propertyDecision)
+
+// setDecisionProperty sets the filter-state property propertyDecision to
+// value (proxy_set_property) without the SDK's copies of the path and the
+// value: the host copies both before it returns.
+func setDecisionProperty(value string) error {
+	status := hostSetProperty(unsafe.Pointer(unsafe.SliceData(decisionPathBytes)), uint32(len(decisionPathBytes)),
+		unsafe.Pointer(unsafe.StringData(value)), uint32(len(value)))
+	if status != 0 {
+		return statusError("proxy_set_property", status)
+	}
+	return nil
+}
