@@ -40,3 +40,24 @@ func TestParseUnverifiedManyClaims(t *testing.T) {
 	_, err = ParseUnverified(hmacSign(t, `{"alg":"HS256"}`, repeated, crypto.SHA256, secret))
 	assert.ErrorIs(t, err, ErrDuplicateMember)
 }
+
+func TestVerifyResultFitsScopesAndHeaders(t *testing.T) {
+	s := newSigner(t, "HS256", "k1")
+	for _, scopes := range []any{"read write", "a b c d e f", []string{"x", "y"}, []string{"1", "2", "3", "4", "5"}} {
+		claims := validClaims()
+		claims["scope"] = scopes
+		v := testVerifier(nil, testProvider(s.key))
+		v.SetIdentityHeader("x-identity")
+
+		r, err := v.Verify(s.sign(t, claims))
+		require.NoError(t, err)
+		want := scopes
+		if text, isText := scopes.(string); isText {
+			want = strings.Fields(text)
+		}
+		assert.Equal(t, want, r.Scopes)
+		assert.Equal(t, len(r.Scopes), cap(r.Scopes), "Scopes has spare capacity that an append would share")
+		assert.Equal(t, [][2]string{{"x-identity", "user-1"}}, r.IdentityHeaders)
+		assert.Equal(t, len(r.IdentityHeaders), cap(r.IdentityHeaders))
+	}
+}

@@ -127,7 +127,11 @@ func (v *Verifier) Verify(token string) (*Result, error) {
 		return nil, ErrRevoked
 	}
 	if v.identityHeader != "" {
-		r.IdentityHeaders = make([][2]string, 0, 1+len(r.Headers))
+		if n := 1 + len(r.Headers); n <= len(r.identityArray) {
+			r.IdentityHeaders = r.identityArray[:0:n]
+		} else {
+			r.IdentityHeaders = make([][2]string, 0, n)
+		}
 		r.IdentityHeaders = append(r.IdentityHeaders, [2]string{v.identityHeader, r.Identity})
 		r.IdentityHeaders = append(r.IdentityHeaders, r.Headers...)
 	}
