@@ -35,9 +35,11 @@ type cpuCase struct {
 // hit's exchanges for each module in BULWARK_CPUTIME (comma-separated
 // paths), in 6 interleaved rounds. CPU time of the locked thread, unlike
 // wall-clock time, does not count the time spent waiting for a core on a
-// shared machine. It runs only when BULWARK_CPUTIME is set, on Linux:
+// shared machine. A path that ends in "#N" runs that module with GOGC=N.
+// It runs only when BULWARK_CPUTIME is set, on Linux:
 //
 //	BULWARK_CPUTIME=/tmp/before.wasm,$PWD/build/bulwark.wasm go test -count=1 -v -run TestCPUTimeRateLimit ./testing/e2e/
+//	BULWARK_CPUTIME=$PWD/build/bulwark.wasm,$PWD/build/bulwark.wasm#400 go test -count=1 -v -run TestCPUTimeRateLimit ./testing/e2e/
 func TestCPUTimeRateLimit(t *testing.T) {
 	modules := cpuTimeModules(t)
 	keys := sharedJWTKeys(t)
@@ -101,12 +103,13 @@ func cpuTimeRounds(t *testing.T, modules []string, cases []cpuCase) {
 	ratios := map[string][]float64{}
 	for round := range rounds {
 		for _, path := range modules {
-			wasm, err := os.ReadFile(path)
+			file, gogc, _ := strings.Cut(path, "#")
+			wasm, err := os.ReadFile(file)
 			require.NoError(t, err)
 			var line strings.Builder
 			times := make([]float64, len(cases))
 			for i, c := range cases {
-				times[i] = cpuPerRequest(t, wasm, c)
+				times[i] = cpuPerRequest(t, wasm, gogc, c)
 				line.WriteString(c.name + " " + formatMicros(times[i]) + "; ")
 			}
 			for i, c := range cases {
@@ -137,14 +140,14 @@ func formatMicros(us float64) string {
 
 // cpuPerRequest returns the thread CPU time per exchange, in microseconds,
 // of c.requests exchanges on a one-worker host after 500 of warm-up.
-func cpuPerRequest(t *testing.T, wasm []byte, c cpuCase) float64 {
+func cpuPerRequest(t *testing.T, wasm []byte, gogc string, c cpuCase) float64 {
 	t.Helper()
 	run := c.native
 	if run == nil {
 		h, err := host.New(context.Background(), wasm, host.Options{
 			Workers: 1, PluginConfig: []byte(c.config), Clock: host.NewManualClock(testNow),
 			CompilationCache: compilationCache, ForeignFunctions: map[string]host.ForeignFunc{"verify_signature": c.verify},
-			Environment: map[string]string{"GOGC": os.Getenv("BULWARK_CPUTIME_GOGC")},
+			Environment: map[string]string{"GOGC": gogc},
 		})
 		require.NoError(t, err)
 		defer h.Close(context.Background())
