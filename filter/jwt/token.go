@@ -36,6 +36,11 @@ type Token struct {
 	// input is SigningInput as bytes, for the signature check.
 	input []byte
 
+	// headerSegment is the encoded header; headerCached is true when Alg
+	// and KID came from a headerCache.
+	headerSegment string
+	headerCached  bool
+
 	// claims holds the members of Claims, in claimsArray unless there are
 	// more than fit.
 	claims      memberList
@@ -57,15 +62,16 @@ var segmentEncoding = base64.RawURLEncoding.Strict()
 // that gjson reads shares.
 func ParseUnverified(token string) (*Token, error) {
 	t := new(Token)
-	if err := t.parse(token); err != nil {
+	if err := t.parse(token, nil); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
 // parse is ParseUnverified into t, which it overwrites whole, so that a
-// Verifier can reuse one Token.
-func (t *Token) parse(token string) error {
+// Verifier can reuse one Token. It reads the header from headers when the
+// header segment is there.
+func (t *Token) parse(token string, headers *headerCache) error {
 	first := strings.IndexByte(token, '.')
 	last := strings.LastIndexByte(token, '.')
 	if first <= 0 || last == first || last == len(token)-1 || strings.IndexByte(token[first+1:last], '.') >= 0 {
@@ -92,12 +98,14 @@ func (t *Token) parse(token string) error {
 
 	*t = Token{
 		Header: header, Claims: claims, SigningInput: token[:last], Signature: signature,
-		raw: token, input: encoded[:last],
+		raw: token, input: encoded[:last], headerSegment: token[:first],
 	}
 	// The JSON text shares the decoded bytes, which nothing writes after
 	// this point, so the strings that gjson cuts from it stay valid.
 	text := unsafe.String(unsafe.SliceData(decoded), used)
-	if err := t.readHeader(text[:len(header)]); err != nil {
+	if h, ok := headers.lookup(t.headerSegment); ok {
+		t.Alg, t.KID, t.headerCached = h.alg, h.kid, true
+	} else if err := t.readHeader(text[:len(header)]); err != nil {
 		return err
 	}
 	if !isObject(text[len(header):]) {

@@ -55,6 +55,9 @@ type Verifier struct {
 	// which each parse allocates anew. It references the last token until
 	// the next Verify, as the cache does.
 	token Token
+
+	// headers caches the JOSE headers of verified tokens, guarded by mu.
+	headers headerCache
 }
 
 // NewVerifier returns a verifier for cfg that reads the time from now. A
@@ -103,7 +106,7 @@ func (v *Verifier) Verify(token string) (*Result, error) {
 	}
 
 	t := &v.token
-	if err := t.parse(token); err != nil {
+	if err := t.parse(token, &v.headers); err != nil {
 		return nil, err
 	}
 	p, err := v.provider(t)
@@ -134,6 +137,9 @@ func (v *Verifier) Verify(token string) (*Result, error) {
 		r.IdentityHeaders = append(r.IdentityHeaders, r.Headers...)
 	}
 	v.cache.put(token, r)
+	if !t.headerCached {
+		v.headers.add(t.headerSegment, t.Alg, t.KID)
+	}
 	return r, nil
 }
 
