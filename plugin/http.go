@@ -178,7 +178,7 @@ func (h *httpContext) record(decision *filter.Decision) {
 	if !decision.Allow {
 		value = "deny:" + decision.Code
 	}
-	if err := proxywasm.SetProperty([]string{propertyDecision}, []byte(value)); err != nil {
+	if err := setDecisionProperty(value); err != nil {
 		proxywasm.LogDebugf("setting filter state %s failed: %v", propertyDecision, err)
 	}
 }
@@ -193,7 +193,7 @@ func (h *httpContext) fail(requestID string) types.Action {
 
 	decision := filter.InternalErrorDecision(requestID)
 	h.observe(&decision)
-	if err := proxywasm.SetProperty([]string{propertyDecision}, []byte("deny:"+decision.Code)); err != nil {
+	if err := setDecisionProperty("deny:" + decision.Code); err != nil {
 		proxywasm.LogDebugf("setting filter state %s failed: %v", propertyDecision, err)
 	}
 	return h.reply(&decision)

@@ -322,10 +322,12 @@ func (f *jwksFetcher) hold(h *httpContext, numHeaders int, endOfStream bool) boo
 	return true
 }
 
-// OnHttpStreamDone counts the request's decision, and drops a request that
-// ended while it waited for keys.
+// OnHttpStreamDone counts the request's decision, drops a request that
+// ended while it waited for keys, and runs a garbage collection when one is
+// due (gcBetweenStreams).
 func (h *httpContext) OnHttpStreamDone() {
 	h.countOutcome()
+	defer gcBetweenStreams()
 	if f := h.jwks.fetcher; f != nil {
 		delete(f.waiting, h.jwks.id)
 		delete(f.streams, h.jwks.id)

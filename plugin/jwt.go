@@ -38,10 +38,21 @@ func nativeSignatureVerifier(cfg *config.Config) jwt.NativeVerifier {
 	return verifySignature
 }
 
+// verifyArguments is the buffer of the last call's arguments, reused by the
+// next: the VM runs one callback at a time, and the host has read the
+// arguments when the call returns.
+var verifyArguments []byte
+
 // verifySignature calls verify_signature with a DER public key. An error
 // means the host could not run the check, and the filter then checks in Go.
 func verifySignature(hash string, publicKey, signature, text []byte) (bool, error) {
-	var args []byte
+	size := 4*protowire.SizeTag(verifyFieldText) + protowire.SizeBytes(len(hash)) +
+		protowire.SizeBytes(len(publicKey)) + protowire.SizeBytes(len(signature)) + protowire.SizeBytes(len(text))
+	if cap(verifyArguments) < size {
+		verifyArguments = make([]byte, 0, size)
+	}
+
+	args := verifyArguments[:0]
 	args = protowire.AppendTag(args, verifyFieldHash, protowire.BytesType)
 	args = protowire.AppendString(args, hash)
 	args = protowire.AppendTag(args, verifyFieldKey, protowire.BytesType)
@@ -51,7 +62,7 @@ func verifySignature(hash string, publicKey, signature, text []byte) (bool, erro
 	args = protowire.AppendTag(args, verifyFieldText, protowire.BytesType)
 	args = protowire.AppendBytes(args, text)
 
-	result, err := proxywasm.CallForeignFunction("verify_signature", args)
+	result, err := callForeignFunction("verify_signature", args)
 	if err != nil {
 		return false, err
 	}

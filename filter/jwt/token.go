@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"strings"
+	"unsafe"
 
 	"github.com/tidwall/gjson"
 )
@@ -14,7 +15,9 @@ const maxMembers = 256
 
 // Token is a compact JWS split and decoded, before any verification.
 type Token struct {
-	// Header and Claims are the decoded JSON objects.
+	// Header and Claims are the decoded JSON objects. They share memory
+	// with the strings that the claims were read from, so do not modify
+	// them, nor Signature.
 	Header, Claims []byte
 
 	// SigningInput is the first two segments with their dot (RFC 7515
@@ -33,8 +36,15 @@ type Token struct {
 	// input is SigningInput as bytes, for the signature check.
 	input []byte
 
-	// claims holds the members of Claims.
-	claims memberList
+	// headerSegment is the encoded header; headerCached is true when Alg
+	// and KID came from a headerCache.
+	headerSegment string
+	headerCached  bool
+
+	// claims holds the members of Claims, in claimsArray unless there are
+	// more than fit.
+	claims      memberList
+	claimsArray [12]member
 }
 
 // segmentEncoding is strict base64url without padding. Strict returns a
@@ -47,49 +57,66 @@ var segmentEncoding = base64.RawURLEncoding.Strict()
 // header, since this package understands no extension (RFC 7515 §4.1.11).
 // It verifies nothing else: the signature and the claims are unchecked.
 //
-// It makes three allocations for the decoded segments, whatever their
-// size: one for the encoded bytes, one for the decoded bytes and one for
-// the JSON text that gjson reads.
+// A token with up to 12 claims takes two allocations, whatever its size:
+// the Token and one buffer for the decoded segments, which the JSON text
+// that gjson reads shares.
 func ParseUnverified(token string) (*Token, error) {
+	t := new(Token)
+	if err := t.parse(token, nil); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// parse is ParseUnverified into t, which it overwrites whole, so that a
+// Verifier can reuse one Token. It reads the header from headers when the
+// header segment is there.
+func (t *Token) parse(token string, headers *headerCache) error {
 	first := strings.IndexByte(token, '.')
 	last := strings.LastIndexByte(token, '.')
 	if first <= 0 || last == first || last == len(token)-1 || strings.IndexByte(token[first+1:last], '.') >= 0 {
-		return nil, ErrNotCompact
+		return ErrNotCompact
 	}
 
-	encoded := []byte(token)
+	// encoded shares the token's memory, so it must never be written: the
+	// decoder, the hashes and the host only read it.
+	encoded := unsafe.Slice(unsafe.StringData(token), len(token))
 	decoded := make([]byte, segmentEncoding.DecodedLen(len(token)))
 	header, err := decodeSegment(decoded, encoded[:first])
 	if err != nil {
-		return nil, err
+		return err
 	}
 	claims, err := decodeSegment(decoded[len(header):], encoded[first+1:last])
 	if err != nil {
-		return nil, err
+		return err
 	}
 	used := len(header) + len(claims)
 	signature, err := decodeSegment(decoded[used:], encoded[last+1:])
 	if err != nil {
-		return nil, err
+		return err
 	}
 
-	t := &Token{
+	*t = Token{
 		Header: header, Claims: claims, SigningInput: token[:last], Signature: signature,
-		raw: token, input: encoded[:last],
+		raw: token, input: encoded[:last], headerSegment: token[:first],
 	}
-	text := string(decoded[:used])
-	if err := t.readHeader(text[:len(header)]); err != nil {
-		return nil, err
+	// The JSON text shares the decoded bytes, which nothing writes after
+	// this point, so the strings that gjson cuts from it stay valid.
+	text := unsafe.String(unsafe.SliceData(decoded), used)
+	if h, ok := headers.lookup(t.headerSegment); ok {
+		t.Alg, t.KID, t.headerCached = h.alg, h.kid, true
+	} else if err := t.readHeader(text[:len(header)]); err != nil {
+		return err
 	}
 	if !isObject(text[len(header):]) {
-		return nil, ErrBadClaims
+		return ErrBadClaims
 	}
-	cm, ok := members(text[len(header):])
+	cm, ok := members(text[len(header):], t.claimsArray[:0])
 	if !ok {
-		return nil, ErrDuplicateMember
+		return ErrDuplicateMember
 	}
 	t.claims = cm
-	return t, nil
+	return nil
 }
 
 // decodeSegment decodes strict base64url without padding into dst, which
@@ -112,7 +139,8 @@ func (t *Token) readHeader(header string) error {
 	if !isObject(header) {
 		return ErrBadHeader
 	}
-	h, ok := members(header)
+	var array [8]member
+	h, ok := members(header, array[:0])
 	if !ok {
 		return ErrDuplicateMember
 	}
@@ -167,13 +195,12 @@ func (l memberList) get(name string) (gjson.Result, bool) {
 // comparing with each earlier member. Larger objects use a map.
 const linearMembers = 16
 
-// members returns the members of the top-level object s by unescaped name.
-// ok is false when a name repeats or there are more than maxMembers:
+// members appends the members of the top-level object s to l, by
+// unescaped name, and returns l. ok is false when a name repeats or there are more than maxMembers:
 // RFC 7515 §4 and RFC 7519 §4 require rejecting repeated names, because
 // parsers disagree on which copy wins. Reading members through this list,
 // rather than with gjson.Get, also matches names written with escapes.
-func members(s string) (memberList, bool) {
-	l := make(memberList, 0, 10)
+func members(s string, l memberList) (memberList, bool) {
 	var seen map[string]struct{}
 	ok := true
 	gjson.Parse(s).ForEach(func(key, value gjson.Result) bool {

@@ -10,72 +10,164 @@ import (
 	"testing"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/require"
 
 	"github.com/bulwark-dev/bulwark/testing/host"
 )
 
+// cpuCase is one exchange that the CPU-time tests time: a request through
+// the module, or, when native is set, a native reference run instead.
+type cpuCase struct {
+	name     string
+	config   string
+	request  *host.Request
+	verify   host.ForeignFunc
+	native   func()
+	requests int
+
+	// baseline is the index of the case that this one is compared with.
+	baseline int
+}
+
 // TestCPUTimeRateLimit compares the CPU time per request of
-// BenchmarkHostAPIKey's and BenchmarkHostRateLimit3Rules's exchanges for
-// each module in BULWARK_CPUTIME (comma-separated paths), in 6 interleaved
-// rounds. CPU time of the locked thread, unlike wall-clock time, does not
-// count the time spent waiting for a core on a shared machine. It runs
-// only when BULWARK_CPUTIME is set, on Linux:
+// BenchmarkHostAPIKey's, BenchmarkHostRateLimit3Rules's and the JWT cache
+// hit's exchanges for each module in BULWARK_CPUTIME (comma-separated
+// paths), in 6 interleaved rounds. CPU time of the locked thread, unlike
+// wall-clock time, does not count the time spent waiting for a core on a
+// shared machine. A path that ends in "#N" runs that module with GOGC=N.
+// It runs only when BULWARK_CPUTIME is set, on Linux:
 //
 //	BULWARK_CPUTIME=/tmp/before.wasm,$PWD/build/bulwark.wasm go test -count=1 -v -run TestCPUTimeRateLimit ./testing/e2e/
+//	BULWARK_CPUTIME=$PWD/build/bulwark.wasm,$PWD/build/bulwark.wasm#400 go test -count=1 -v -run TestCPUTimeRateLimit ./testing/e2e/
 func TestCPUTimeRateLimit(t *testing.T) {
+	modules := cpuTimeModules(t)
+	keys := sharedJWTKeys(t)
+	apiKey := benchRequest("/orders", benchHeaders([2]string{"x-api-key", keyReader.Key}))
+	cpuTimeRounds(t, modules, []cpuCase{
+		{name: "API key", config: authConfig(), request: apiKey, requests: 5000},
+		{name: "three rules", config: rateConfig(t, benchRateLimits()), request: apiKey, requests: 5000},
+		{name: "JWT cache hit", config: keys.config(t), request: bearerRequest(t, keys, "RS256"), requests: 5000},
+	})
+}
+
+// TestCPUTimeJWT compares, in the same way, the CPU time of an uncached
+// RS256 and ES256 request checked by the host's verify_signature with
+// go-jose's native ParseSigned and Verify of the same tokens
+// (BenchmarkGoJoseVerify):
+//
+//	BULWARK_CPUTIME=/tmp/before.wasm,$PWD/build/bulwark.wasm go test -count=1 -v -run TestCPUTimeJWT ./testing/e2e/
+func TestCPUTimeJWT(t *testing.T) {
+	modules := cpuTimeModules(t)
+	keys := sharedJWTKeys(t)
+	uncached := strings.Replace(keys.config(t), `"jwt":{`, `"jwt":{"cache_entries":0,`, 1)
+	verify := host.ForeignFunc(host.VerifySignature)
+	cpuTimeRounds(t, modules, []cpuCase{
+		{name: "go-jose RS256", native: goJoseVerify(t, keys, jose.RS256, &keys.rsa.PublicKey), requests: 2000},
+		{name: "RS256 verify_signature", config: uncached, request: bearerRequest(t, keys, "RS256"), verify: verify, requests: 2000},
+		{name: "go-jose ES256", native: goJoseVerify(t, keys, jose.ES256, &keys.ec.PublicKey), requests: 1000, baseline: 2},
+		{name: "ES256 verify_signature", config: uncached, request: bearerRequest(t, keys, "ES256"), verify: verify, requests: 1000, baseline: 2},
+	})
+}
+
+func cpuTimeModules(t *testing.T) []string {
 	modules := strings.Split(os.Getenv("BULWARK_CPUTIME"), ",")
 	if modules[0] == "" {
 		t.Skip("set BULWARK_CPUTIME to the modules to compare")
 	}
+	return modules
+}
+
+func bearerRequest(t testing.TB, keys jwtKeys, alg string) *host.Request {
+	return benchRequest("/orders", benchHeaders([2]string{"authorization", "Bearer " + benchToken(t, keys, alg)}))
+}
+
+func goJoseVerify(t *testing.T, keys jwtKeys, alg jose.SignatureAlgorithm, key any) func() {
+	token := benchToken(t, keys, string(alg))
+	return func() {
+		obj, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{alg})
+		if err == nil {
+			_, err = obj.Verify(key)
+		}
+		require.NoError(t, err)
+	}
+}
+
+// cpuTimeRounds times every case on every module in 6 interleaved rounds
+// and logs each case's ratio to its baseline case, as the median and range
+// of the per-round ratios.
+func cpuTimeRounds(t *testing.T, modules []string, cases []cpuCase) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 
 	const rounds = 6
 	ratios := map[string][]float64{}
 	for round := range rounds {
 		for _, path := range modules {
-			wasm, err := os.ReadFile(path)
+			file, gogc, _ := strings.Cut(path, "#")
+			wasm, err := os.ReadFile(file)
 			require.NoError(t, err)
-			apiKey := cpuPerRequest(t, wasm, authConfig())
-			rated := cpuPerRequest(t, wasm, rateConfig(t, benchRateLimits()))
-			t.Logf("round %d %s: API key %.1f µs, three rules %.1f µs, ratio %.2f", round, path, apiKey, rated, rated/apiKey)
-			ratios[path] = append(ratios[path], rated/apiKey)
+			var line strings.Builder
+			times := make([]float64, len(cases))
+			for i, c := range cases {
+				times[i] = cpuPerRequest(t, wasm, gogc, c)
+				line.WriteString(c.name + " " + formatMicros(times[i]) + "; ")
+			}
+			for i, c := range cases {
+				if i != c.baseline {
+					key := path + ": " + c.name + " / " + cases[c.baseline].name
+					ratios[key] = append(ratios[key], times[i]/times[c.baseline])
+				}
+			}
+			t.Logf("round %d %s: %s", round, path, line.String())
 		}
 	}
 	for _, path := range modules {
-		r := ratios[path]
-		slices.Sort(r)
-		t.Logf("%s: ratio median %.2f, range %.2f – %.2f", path, (r[rounds/2-1]+r[rounds/2])/2, r[0], r[rounds-1])
+		for i, c := range cases {
+			if i == c.baseline {
+				continue
+			}
+			key := path + ": " + c.name + " / " + cases[c.baseline].name
+			r := ratios[key]
+			slices.Sort(r)
+			t.Logf("%s: ratio median %.2f, range %.2f – %.2f", key, (r[rounds/2-1]+r[rounds/2])/2, r[0], r[rounds-1])
+		}
 	}
 }
 
+func formatMicros(us float64) string {
+	return time.Duration(us * float64(time.Microsecond)).Round(100 * time.Nanosecond).String()
+}
+
 // cpuPerRequest returns the thread CPU time per exchange, in microseconds,
-// of 5,000 requests on a one-worker host after 500 of warm-up.
-func cpuPerRequest(t *testing.T, wasm []byte, pluginConfig string) float64 {
+// of c.requests exchanges on a one-worker host after 500 of warm-up.
+func cpuPerRequest(t *testing.T, wasm []byte, gogc string, c cpuCase) float64 {
 	t.Helper()
-	h, err := host.New(context.Background(), wasm, host.Options{
-		Workers: 1, PluginConfig: []byte(pluginConfig), Clock: host.NewManualClock(testNow),
-		CompilationCache: compilationCache,
-	})
-	require.NoError(t, err)
-	closeAtEnd(t, h)
-	req := benchRequest("/orders", benchHeaders([2]string{"x-api-key", keyReader.Key}))
-	ctx := context.Background()
-	for range 500 {
-		_, err := h.Do(ctx, req, nil)
+	run := c.native
+	if run == nil {
+		h, err := host.New(context.Background(), wasm, host.Options{
+			Workers: 1, PluginConfig: []byte(c.config), Clock: host.NewManualClock(testNow),
+			CompilationCache: compilationCache, ForeignFunctions: map[string]host.ForeignFunc{"verify_signature": c.verify},
+			Environment: map[string]string{"GOGC": gogc},
+		})
 		require.NoError(t, err)
+		defer h.Close(context.Background())
+		run = func() {
+			result, err := h.Do(context.Background(), c.request, nil)
+			require.NoError(t, err)
+			require.Equal(t, 200, result.Response.Status, c.name)
+		}
+	}
+	for range 500 {
+		run()
 	}
 
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	const requests = 5000
 	start := threadCPUTime(t)
-	for range requests {
-		result, err := h.Do(ctx, req, nil)
-		require.NoError(t, err)
-		require.Equal(t, 200, result.Response.Status)
+	for range c.requests {
+		run()
 	}
-	return float64(threadCPUTime(t)-start) / requests / float64(time.Microsecond)
+	return float64(threadCPUTime(t)-start) / float64(c.requests) / float64(time.Microsecond)
 }
 
 // threadCPUTime returns the calling thread's user and system CPU time.

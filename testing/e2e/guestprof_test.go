@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -26,8 +27,8 @@ func TestGuestProfileRateLimit(t *testing.T) {
 	}
 	req := benchRequest("/orders", benchHeaders([2]string{"x-api-key", keyReader.Key}))
 
-	base := profileRequests(t, authConfig(), req, requests)
-	rated := profileRequests(t, rateConfig(t, benchRateLimits()), req, requests)
+	base := profileRequests(t, authConfig(), req, requests, nil)
+	rated := profileRequests(t, rateConfig(t, benchRateLimits()), req, requests, nil)
 
 	t.Log("calls per request, API key path → three rate limit rules:")
 	for _, name := range watchedFunctions {
@@ -39,6 +40,34 @@ func TestGuestProfileRateLimit(t *testing.T) {
 	require.NoError(t, rated.Write(testWriter{t}, requests, 40))
 	t.Log("three rate limit rules against the API-key path, per request:")
 	require.NoError(t, guestprof.WriteDifferences(testWriter{t}, rated.Compare(base, requests, requests), 40))
+}
+
+// TestGuestProfileJWT profiles, in the same way, an uncached RS256 request
+// whose signature the host's verify_signature checks, against the API-key
+// request:
+//
+//	BULWARK_GUESTPROF=300 go test -count=1 -v -run TestGuestProfileJWT ./testing/e2e/
+func TestGuestProfileJWT(t *testing.T) {
+	requests, _ := strconv.Atoi(os.Getenv("BULWARK_GUESTPROF"))
+	if requests <= 0 {
+		t.Skip("set BULWARK_GUESTPROF to a number of requests to profile")
+	}
+	keys := sharedJWTKeys(t)
+	uncached := strings.Replace(keys.config(t), `"jwt":{`, `"jwt":{"cache_entries":0,`, 1)
+
+	base := profileRequests(t, authConfig(), benchRequest("/orders", benchHeaders([2]string{"x-api-key", keyReader.Key})), requests, nil)
+	signed := profileRequests(t, uncached, bearerRequest(t, keys, "RS256"), requests, host.VerifySignature)
+
+	t.Log("calls per request, API key path → RS256 through verify_signature:")
+	for _, name := range watchedFunctions {
+		t.Logf("%-32s %8.2f → %8.2f", name, perRequest(base, name, requests), perRequest(signed, name, requests))
+	}
+	t.Logf("%-32s %8.2f → %8.2f", "(all functions)", totalCalls(base, requests), totalCalls(signed, requests))
+
+	t.Log("RS256 through verify_signature, top functions by self time:")
+	require.NoError(t, signed.Write(testWriter{t}, requests, 60))
+	t.Log("RS256 through verify_signature against the API-key path, per request:")
+	require.NoError(t, guestprof.WriteDifferences(testWriter{t}, signed.Compare(base, requests, requests), 60))
 }
 
 // watchedFunctions are the runtime functions whose calls per request show
@@ -63,7 +92,7 @@ func totalCalls(p guestprof.Profile, requests int) float64 {
 
 // profileRequests runs req on a one-worker host compiled with a profiler,
 // and returns the profile of count requests after a warm-up.
-func profileRequests(t *testing.T, pluginConfig string, req *host.Request, count int) guestprof.Profile {
+func profileRequests(t *testing.T, pluginConfig string, req *host.Request, count int, verify host.ForeignFunc) guestprof.Profile {
 	t.Helper()
 	profiler := guestprof.New()
 	profiler.WatchCallers("runtime.mallocgc", 4)
@@ -72,6 +101,8 @@ func profileRequests(t *testing.T, pluginConfig string, req *host.Request, count
 		Workers:      1,
 		PluginConfig: []byte(pluginConfig),
 		Clock:        host.NewManualClock(testNow),
+
+		ForeignFunctions: map[string]host.ForeignFunc{"verify_signature": verify},
 	})
 	require.NoError(t, err)
 	closeAtEnd(t, h)

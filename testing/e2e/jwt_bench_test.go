@@ -25,14 +25,14 @@ var (
 
 // sharedJWTKeys generates the keys once per test binary, because a 2048-bit
 // RSA key takes a noticeable fraction of a second.
-func sharedJWTKeys(b *testing.B) jwtKeys {
+func sharedJWTKeys(b testing.TB) jwtKeys {
 	benchKeysOnce.Do(func() { benchKeys = newJWTKeys(b) })
 	return benchKeys
 }
 
 // benchToken mints a token that the jwtKeys configuration accepts at
 // testNow on the orders route.
-func benchToken(b *testing.B, keys jwtKeys, alg string) string {
+func benchToken(b testing.TB, keys jwtKeys, alg string) string {
 	issuer := map[string]string{"HS": "hs", "ES": "es", "RS": "rs"}[alg[:2]]
 	return keys.mint(b, alg, map[string]any{
 		"iss": "https://" + issuer + ".test", "aud": "api", "sub": "user-1", "jti": "bench-1",
