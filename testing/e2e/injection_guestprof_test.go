@@ -25,8 +25,8 @@ func TestGuestProfileInjection(t *testing.T) {
 	}
 	req := typicalRequest(2 << 10)
 
-	base := profileRequests(t, authConfig(), req, requests)
-	scanned := profileRequests(t, injectionBenchConfig(), req, requests)
+	base := profileRequests(t, authConfig(), req, requests, nil)
+	scanned := profileRequests(t, injectionBenchConfig(), req, requests, nil)
 
 	t.Log("calls per request, API-key path → with injection detection:")
 	for _, name := range watchedFunctions {
