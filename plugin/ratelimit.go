@@ -21,6 +21,21 @@ const reasonRateLimited = "rate_limited"
 type sharedDataStore struct{}
 
 func (sharedDataStore) Get(key string) ([]byte, uint32, error) {
+	return (*limiterStore)(nil).Get(key)
+}
+
+func (sharedDataStore) Set(key string, value []byte, cas uint32) error {
+	return (*limiterStore)(nil).Set(key, value, cas)
+}
+
+// limiterStore is sharedDataStore for the rate limiter's hot path. Its
+// methods have pointer receivers, so that a call through the Store
+// interface does not go through the wrapper that the compiler generates
+// for a value receiver, and the work is in them: two calls fewer per
+// shared-data access.
+type limiterStore struct{}
+
+func (*limiterStore) Get(key string) ([]byte, uint32, error) {
 	value, cas, err := getSharedData(key)
 	if err != nil && errors.Is(err, types.ErrorStatusNotFound) {
 		return nil, 0, ratelimit.ErrNotFound
@@ -28,8 +43,8 @@ func (sharedDataStore) Get(key string) ([]byte, uint32, error) {
 	return value, cas, err
 }
 
-func (sharedDataStore) Set(key string, value []byte, cas uint32) error {
-	err := proxywasm.SetSharedData(key, value, cas)
+func (*limiterStore) Set(key string, value []byte, cas uint32) error {
+	err := setSharedData(key, value, cas)
 	if err != nil && errors.Is(err, types.ErrorStatusCasMismatch) {
 		return ratelimit.ErrCASMismatch
 	}
@@ -44,7 +59,7 @@ func newLimiter(cfg *config.Config) *ratelimit.Limiter {
 		return nil
 	}
 
-	limiter := ratelimit.New(&cfg.RateLimits, sharedDataStore{}, wallClock)
+	limiter := ratelimit.New(&cfg.RateLimits, &limiterStore{}, wallClock)
 	if err := limiter.Prepare(); err != nil {
 		// Slots that were not created are created on first use, where a
 		// race between workers can lose a few counts.

@@ -15,6 +15,10 @@ func getSharedData(key string) ([]byte, uint32, error) {
 	return proxywasm.GetSharedData(key)
 }
 
+func setSharedData(key string, value []byte, cas uint32) error {
+	return proxywasm.SetSharedData(key, value, cas)
+}
+
 func peerAddress() string {
 	source, err := proxywasm.GetProperty(sourceAddressPath)
 	if err != nil {

@@ -25,6 +25,9 @@ import (
 //go:wasmimport env proxy_get_shared_data
 func hostGetSharedData(key unsafe.Pointer, keySize uint32, returnData, returnSize, returnCas *uint32) uint32
 
+//go:wasmimport env proxy_set_shared_data
+func hostSetSharedData(key unsafe.Pointer, keySize uint32, value unsafe.Pointer, valueSize, cas uint32) uint32
+
 //go:wasmimport env proxy_get_property
 func hostGetProperty(path unsafe.Pointer, pathSize uint32, returnData, returnSize *uint32) uint32
 
@@ -54,6 +57,19 @@ func getSharedData(key string) ([]byte, uint32, error) {
 		return nil, 0, statusError("proxy_get_shared_data", status)
 	}
 	return hostBytes(fastAddress, fastLength), fastCAS, nil
+}
+
+// setSharedData stores value under key if the key's CAS is still cas
+// (proxy_set_shared_data), with types.ErrorStatusCasMismatch otherwise.
+// The host copies the value before it returns and allocates nothing in the
+// module, so the call needs no result slots.
+func setSharedData(key string, value []byte, cas uint32) error {
+	status := hostSetSharedData(unsafe.Pointer(unsafe.StringData(key)), uint32(len(key)),
+		unsafe.Pointer(unsafe.SliceData(value)), uint32(len(value)), cas)
+	if status != 0 {
+		return statusError("proxy_set_shared_data", status)
+	}
+	return nil
 }
 
 // peerAddress returns the connection's peer (Envoy's source.address), ""
