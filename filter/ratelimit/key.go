@@ -1,7 +1,6 @@
 package ratelimit
 
 import (
-	"encoding/binary"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -36,15 +35,14 @@ func (cfg *Config) MaxBytes() int {
 	return n
 }
 
-// keyer builds the key of one request for one rule. Its buffers are kept
-// in a Limiter's scratch and reused from request to request.
+// keyer hashes the key of one request for one rule. Its buffer is kept in
+// a Limiter's scratch and reused from request to request.
 type keyer struct {
 	req      *Request
 	clientIP *ClientIP
 
-	// key holds the encoded parts of the current rule's key, and value the
-	// part being read.
-	key, value []byte
+	// value holds a header key's joined lines.
+	value []byte
 
 	// client is the grouped client address in binary (4 or 16 bytes, then
 	// the prefix length), computed once per request; clientOK reports that
@@ -64,47 +62,65 @@ func (k *keyer) reset(req *Request, clientIP *ClientIP) {
 // slot returns the rule's slot for the request, or ok false when the
 // request lacks a value of the rule's key and so skips the rule. Each part
 // is hashed as its kind, the length of its value as a uvarint, and the
-// value, so that the parts of a combination stay apart.
+// value, so that the parts of a combination stay apart. The parts are
+// hashed where they are, without copying them into one key first.
 func (k *keyer) slot(r *Rule) (slot uint64, ok bool) {
-	k.key = k.key[:0]
+	h := uint64(fnvOffset)
 	for _, part := range r.Key {
-		k.value, ok = k.appendValue(k.value[:0], part)
-		if !ok {
+		if h, ok = k.hashPart(h, part); !ok {
 			return 0, false
 		}
-		k.key = append(k.key, byte(part.Kind))
-		k.key = binary.AppendUvarint(k.key, uint64(len(k.value)))
-		k.key = append(k.key, k.value...)
 	}
-
-	return fnv1a(k.key) % uint64(r.MaxKeys), true
+	return h % uint64(r.MaxKeys), true
 }
 
-// appendValue appends the value of one key part to dst.
-func (k *keyer) appendValue(dst []byte, part KeyPart) ([]byte, bool) {
+// hashPart adds one key part to the hash h.
+func (k *keyer) hashPart(h uint64, part KeyPart) (uint64, bool) {
 	switch part.Kind {
 	case KeyGlobal:
-		return dst, true
+		return hashPart(h, part.Kind, "", ""), true
 	case KeyIdentity:
-		return append(dst, k.req.Identity...), k.req.Identity != ""
+		return hashPart(h, part.Kind, "", k.req.Identity), k.req.Identity != ""
 	case KeyCaller:
 		if k.req.Identity != "" {
-			return append(append(dst, "id:"...), k.req.Identity...), true
+			return hashPart(h, part.Kind, "id:", k.req.Identity), true
 		}
 		client, ok := k.clientAddr()
-		return append(append(dst, "ip:"...), client...), ok
+		return hashPart(h, part.Kind, "ip:", client), ok
 	case KeyClientIP:
 		client, ok := k.clientAddr()
-		return append(dst, client...), ok
+		return hashPart(h, part.Kind, "", client), ok
 	case KeyRoute:
-		return append(dst, k.req.Route...), true
+		return hashPart(h, part.Kind, "", k.req.Route), true
 	case KeyHeader:
-		return appendHeaderValue(dst, k.req.Headers, part.Name)
+		var ok bool
+		k.value, ok = appendHeaderValue(k.value[:0], k.req.Headers, part.Name)
+		return hashPart(h, part.Kind, "", k.value), ok
 	case KeyQuery:
 		value, ok := queryValue(k.req.Path, part.Name)
-		return append(dst, value...), ok
+		return hashPart(h, part.Kind, "", value), ok
 	}
-	return dst, false
+	return h, false
+}
+
+// hashPart adds to h one encoded key part: kind, the uvarint length of
+// prefix and value together, prefix, value.
+func hashPart[V string | []byte](h uint64, kind KeyKind, prefix string, value V) uint64 {
+	h = fnvAdd(h, byte(kind))
+	for n := uint64(len(prefix) + len(value)); ; n >>= 7 {
+		if n < 0x80 {
+			h = fnvAdd(h, byte(n))
+			break
+		}
+		h = fnvAdd(h, byte(n)|0x80)
+	}
+	for i := 0; i < len(prefix); i++ {
+		h = fnvAdd(h, prefix[i])
+	}
+	for i := 0; i < len(value); i++ {
+		h = fnvAdd(h, value[i])
+	}
+	return h
 }
 
 // clientAddr returns the grouped client address: its bytes, then the
@@ -217,10 +233,14 @@ func unhex(c byte) byte {
 // header or a query parameter) can choose values that share another
 // value's slot, but it could as well send that value itself.
 func fnv1a(data []byte) uint64 {
-	h := uint64(14695981039346656037)
+	h := uint64(fnvOffset)
 	for _, c := range data {
-		h ^= uint64(c)
-		h *= 1099511628211
+		h = fnvAdd(h, c)
 	}
 	return h
 }
+
+// The FNV-1a offset basis and one step of the hash.
+const fnvOffset = 14695981039346656037
+
+func fnvAdd(h uint64, c byte) uint64 { return (h ^ uint64(c)) * 1099511628211 }

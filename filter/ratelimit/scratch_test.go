@@ -1,7 +1,9 @@
 package ratelimit
 
 import (
+	"encoding/binary"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -115,4 +117,47 @@ func TestSlotKeysFollowTheSlot(t *testing.T) {
 		// Per goroutine, 200 requests in turn: 67 for a and b, 66 for c.
 		require.EqualValues(t, 1_000-4*map[string]int{"a": 67, "b": 67, "c": 66}[id], left, id)
 	}
+}
+
+// TestSlotHashesTheEncodedKey checks that keyer.slot, which hashes each
+// part where it is, picks the slot of the FNV-1a hash of the whole encoded
+// key (kind, uvarint length, value per part), so that slots do not move
+// between module versions that share shared data.
+func TestSlotHashesTheEncodedKey(t *testing.T) {
+	long := strings.Repeat("v", 300) // a two-byte uvarint length
+	req := &Request{
+		Identity: "key-1", Route: "orders", SourceAddress: "192.0.2.7:4000",
+		Path: "/orders?team=blue%20sky", Headers: [][2]string{{"x-tenant", "a"}, {"x-tenant", long}},
+	}
+	encode := func(dst []byte, kind KeyKind, value string) []byte {
+		dst = append(dst, byte(kind))
+		dst = binary.AppendUvarint(dst, uint64(len(value)))
+		return append(dst, value...)
+	}
+	ip := string([]byte{192, 0, 2, 7, 32})
+	cases := []struct {
+		key  []KeyPart
+		want []byte
+	}{
+		{[]KeyPart{{Kind: KeyGlobal}}, encode(nil, KeyGlobal, "")},
+		{[]KeyPart{{Kind: KeyIdentity}, {Kind: KeyRoute}}, encode(encode(nil, KeyIdentity, "key-1"), KeyRoute, "orders")},
+		{[]KeyPart{{Kind: KeyCaller}}, encode(nil, KeyCaller, "id:key-1")},
+		{[]KeyPart{{Kind: KeyClientIP}}, encode(nil, KeyClientIP, ip)},
+		{[]KeyPart{{Kind: KeyHeader, Name: "x-tenant"}}, encode(nil, KeyHeader, "a,"+long)},
+		{[]KeyPart{{Kind: KeyQuery, Name: "team"}}, encode(nil, KeyQuery, "blue sky")},
+	}
+	for _, c := range cases {
+		r := &Rule{Key: c.key, MaxKeys: 1 << 24}
+		var k keyer
+		k.reset(req, &ClientIP{})
+		slot, ok := k.slot(r)
+		require.True(t, ok, "%v", c.key)
+		require.Equal(t, fnv1a(c.want)%(1<<24), slot, "%v", c.key)
+	}
+
+	var k keyer
+	k.reset(&Request{SourceAddress: "192.0.2.7:4000"}, &ClientIP{})
+	slot, ok := k.slot(&Rule{Key: []KeyPart{{Kind: KeyCaller}}, MaxKeys: 1 << 24})
+	require.True(t, ok)
+	require.Equal(t, fnv1a(encode(nil, KeyCaller, "ip:"+ip))%(1<<24), slot)
 }
