@@ -141,7 +141,10 @@ func (r *Rule) usesClientIP() bool {
 
 // limitFor returns the limit of the caller's tier.
 func (r *Rule) limitFor(tier string) Limit {
-	if limit, ok := r.Tiers[tier]; ok && tier != "" {
+	if tier == "" || len(r.Tiers) == 0 {
+		return r.Default // without a map lookup, the common case
+	}
+	if limit, ok := r.Tiers[tier]; ok {
 		return limit
 	}
 	return r.Default
