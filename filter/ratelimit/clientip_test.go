@@ -101,3 +101,48 @@ func FuzzParseIPv4Port(f *testing.F) {
 		}
 	})
 }
+
+// TestKeyerReusesPeerClient checks that a keyer reused across requests, as
+// a Limiter's scratch keeps it, finds each request's own client address
+// whether or not the peer repeats: the same as a new keyer's, and from
+// X-Forwarded-For when the configuration reads it.
+func TestKeyerReusesPeerClient(t *testing.T) {
+	long := "unix:" + strings.Repeat("x", 80) // longer than the memo holds
+	requests := []*Request{
+		{SourceAddress: "192.0.2.1:4000"},
+		{SourceAddress: "192.0.2.1:4000"},
+		{SourceAddress: "[2001:db8::1]:4000"},
+		{SourceAddress: "192.0.2.1:4000"},
+		{SourceAddress: long},
+		{SourceAddress: long},
+		{SourceAddress: ""},
+		{SourceAddress: "192.0.2.1:4000", Headers: xff("198.51.100.7")},
+		{SourceAddress: "192.0.2.1:4000", Headers: xff("198.51.100.8")},
+		{SourceAddress: "192.0.2.1:4000", Headers: xff("198.51.100.8")},
+	}
+	configs := []ClientIP{{}, {IPv4Prefix: 24, IPv6Prefix: 64}, {TrustedHops: 1}}
+	for _, cfg := range configs {
+		var reused keyer
+		for i, req := range requests {
+			reused.reset(req, &cfg)
+			got, gotOK := reused.clientAddr()
+
+			var fresh keyer
+			fresh.reset(req, &cfg)
+			want, wantOK := fresh.clientAddr()
+			require.Equal(t, wantOK, gotOK, "config %+v, request %d", cfg, i)
+			require.Equal(t, want, got, "config %+v, request %d", cfg, i)
+		}
+	}
+
+	// Without the check of the configuration, the hop rule would reuse
+	// 198.51.100.8's address for the peer's next request.
+	var k keyer
+	cfg := ClientIP{TrustedHops: 1}
+	k.reset(&Request{SourceAddress: "192.0.2.1:4000", Headers: xff("198.51.100.8")}, &cfg)
+	k.clientAddr()
+	k.reset(&Request{SourceAddress: "192.0.2.1:4000", Headers: xff("198.51.100.9")}, &cfg)
+	client, ok := k.clientAddr()
+	require.True(t, ok)
+	require.Equal(t, []byte{198, 51, 100, 9, 32}, client)
+}

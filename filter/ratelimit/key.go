@@ -41,7 +41,7 @@ type keyer struct {
 	req      *Request
 	clientIP *ClientIP
 
-	// value holds a header key's joined lines.
+	// value is the joined lines of a header key part.
 	value []byte
 
 	// client is the grouped client address in binary (4 or 16 bytes, then
@@ -51,7 +51,28 @@ type keyer struct {
 	clientLen     int
 	clientOK      bool
 	clientChecked bool
+
+	// last remembers the previous peer whose client address was computed,
+	// and that address, across requests: requests of one connection share
+	// the peer. clientAddr uses it only when the address depends on the
+	// peer alone.
+	last lastPeer
 }
+
+// lastPeer is a peer address (a copy, up to maxMemoPeerLength bytes) and
+// the grouped client address found for it.
+type lastPeer struct {
+	peer      [maxMemoPeerLength]byte
+	peerLen   int
+	client    [17]byte
+	clientLen int
+	clientOK  bool
+	valid     bool
+}
+
+// maxMemoPeerLength is the longest peer address that keyer remembers: an
+// IPv6 address with a zone and a port fits.
+const maxMemoPeerLength = 64
 
 // reset prepares the keyer for a new request.
 func (k *keyer) reset(req *Request, clientIP *ClientIP) {
@@ -128,15 +149,38 @@ func hashPart[V string | []byte](h uint64, kind KeyKind, prefix string, value V)
 func (k *keyer) clientAddr() ([]byte, bool) {
 	if !k.clientChecked {
 		k.clientChecked = true
-		if addr, ok := k.clientIP.ClientAddr(k.req.SourceAddress, k.req.Headers); ok {
-			prefix := k.clientIP.Group(addr)
-			k.clientLen = len(appendAddr(k.client[:0], prefix.Addr()))
-			k.client[k.clientLen] = byte(prefix.Bits())
-			k.clientLen++
-			k.clientOK = true
-		}
+		k.findClient()
 	}
 	return k.client[:k.clientLen], k.clientOK
+}
+
+// findClient sets the request's client address. When the configuration
+// reads no X-Forwarded-For, the address depends on the peer alone, so a
+// request from the previous request's peer reuses its address instead of
+// parsing and grouping it again.
+func (k *keyer) findClient() {
+	source := k.req.SourceAddress
+	peerOnly := k.clientIP.TrustedHops == 0 && len(k.clientIP.TrustedProxies) == 0
+	last := &k.last
+	if peerOnly && last.valid && string(last.peer[:last.peerLen]) == source {
+		k.client, k.clientLen, k.clientOK = last.client, last.clientLen, last.clientOK
+		return
+	}
+
+	k.clientLen, k.clientOK = 0, false
+	if addr, ok := k.clientIP.ClientAddr(source, k.req.Headers); ok {
+		prefix := k.clientIP.Group(addr)
+		k.clientLen = len(appendAddr(k.client[:0], prefix.Addr()))
+		k.client[k.clientLen] = byte(prefix.Bits())
+		k.clientLen++
+		k.clientOK = true
+	}
+
+	last.valid = peerOnly && len(source) <= len(last.peer)
+	if last.valid {
+		last.peerLen = copy(last.peer[:], source)
+		last.client, last.clientLen, last.clientOK = k.client, k.clientLen, k.clientOK
+	}
 }
 
 // appendAddr appends the binary form of addr, as netip.Addr.AsSlice
