@@ -183,16 +183,7 @@ func (h *httpContext) applyCluster(decision *filter.Decision, result *clusterlim
 	}
 
 	h.ev.rule = result.Rule
-	*decision = filter.Decision{
-		Status:       result.Status,
-		Code:         result.Code,
-		Body:         result.Body,
-		ReplyHeaders: result.ReplyHeaders,
-		Route:        decision.Route,
-		KeyID:        decision.KeyID,
-		Tier:         decision.Tier,
-		Reason:       reasonRateLimited,
-	}
+	rateLimited(decision, result.Status, result.Code, result.Body, result.ReplyHeaders)
 }
 
 // report logs a result's service failure and breaker transition, and

@@ -99,11 +99,17 @@ func (h *httpContext) limit(decision *filter.Decision, request *filter.Request) 
 		return
 	}
 
+	rateLimited(decision, result.Status, result.Code, result.Body, result.ReplyHeaders)
+}
+
+// rateLimited turns an allowed decision into the 429 reply of a rate limit
+// rule, keeping the route and the caller for the event and the log.
+func rateLimited(decision *filter.Decision, status int, code string, body []byte, headers [][2]string) {
 	*decision = filter.Decision{
-		Status:       result.Status,
-		Code:         result.Code,
-		Body:         result.Body,
-		ReplyHeaders: result.ReplyHeaders,
+		Status:       status,
+		Code:         code,
+		Body:         body,
+		ReplyHeaders: headers,
 		Route:        decision.Route,
 		KeyID:        decision.KeyID,
 		Tier:         decision.Tier,
