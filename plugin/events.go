@@ -134,10 +134,21 @@ func (h *httpContext) observe(decision *filter.Decision) {
 // ends, so that a request allowed on its headers and blocked on its body
 // counts once, as denied.
 func (h *httpContext) countOutcome() {
-	if h.ev.sink != nil {
-		h.ev.sink.metrics.countRequest(h.ev.allowed, h.ev.reason)
+	if h.ev.sink == nil {
+		return
 	}
+	if h.ev.reason == "" {
+		// The stream ended before a decision, such as while it waited for
+		// remote keys or for the rate limit service.
+		h.ev.sink.metrics.countRequest(false, reasonUnfinished)
+		return
+	}
+	h.ev.sink.metrics.countRequest(h.ev.allowed, h.ev.reason)
 }
+
+// reasonUnfinished counts the requests whose stream ended before the filter
+// decided them.
+const reasonUnfinished = "unfinished"
 
 // facts returns the request facts of a new event, with the injection event
 // id when there is one. The source address is read only here, on the path

@@ -335,22 +335,8 @@ func requireLogOnce(t *testing.T, h *host.Host, text string) {
 }
 
 func TestClusterSlowServiceTimesOut(t *testing.T) {
-	// A service that accepts connections and never answers.
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { listener.Close() })
-	go func() {
-		for {
-			conn, err := listener.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { conn.Close() })
-		}
-	}()
-
 	config := strings.Replace(clusterConfig("sync", "deny", ""), `"timeout": "2s"`, `"timeout": "100ms"`, 1)
-	h, _ := startProxy(t, config, "http://"+listener.Addr().String())
+	h, _ := startProxy(t, config, silentService(t))
 	start := time.Now()
 	result := send(t, h, 0, randomClient())
 	elapsed := time.Since(start)
@@ -397,4 +383,37 @@ func TestClusterExampleMatchesItsLimitsFile(t *testing.T) {
 		require.Equal(t, []int{200, 200, 200, 200, 200, 429}, statuses)
 		return true
 	})
+}
+
+func TestClusterAbandonedRequestCountsAsUnfinished(t *testing.T) {
+	// A service that never answers keeps the request paused until the
+	// client goes away.
+	h, _ := startProxy(t, clusterConfig("sync", "deny", ""), silentService(t))
+	stream := h.Worker(0).NewStream(&host.Request{Method: "GET", Path: "/v1/items", SourceAddress: randomClient() + ":1"})
+	require.Equal(t, host.ActionPause, stream.RequestHeaders(true))
+	stream.Done()
+
+	require.NoError(t, h.Advance(time.Second), "the tick sends the counters")
+	value, ok := h.Metric("bulwark_requests.decision.denied.reason.unfinished")
+	require.True(t, ok)
+	require.EqualValues(t, 1, value)
+}
+
+// silentService returns the URL of a loopback server that accepts
+// connections and never answers.
+func silentService(t *testing.T) string {
+	t.Helper()
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { listener.Close() })
+	go func() {
+		for {
+			conn, err := listener.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { conn.Close() })
+		}
+	}()
+	return "http://" + listener.Addr().String()
 }
