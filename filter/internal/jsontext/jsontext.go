@@ -19,9 +19,36 @@ func Quote(s string) string {
 	return string(appendString(make([]byte, 0, len(s)+2), s, false))
 }
 
+// plainASCII marks the ASCII bytes that a JSON string holds as they are,
+// in its two forms: index 0 leaves "<", ">" and "&" as they are, index 1
+// does not.
+var plainASCII = func() (t [2][utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		plain := c != '"' && c != '\\'
+		t[0][c] = plain
+		t[1][c] = plain && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 func appendString(dst []byte, s string, escapeHTML bool) []byte {
+	plain := &plainASCII[0]
+	if escapeHTML {
+		plain = &plainASCII[1]
+	}
 	dst = append(dst, '"')
 	for i := 0; i < len(s); {
+		// Copy a run of bytes that need no escape in one append, since
+		// most text is plain.
+		start := i
+		for i < len(s) && s[i] < utf8.RuneSelf && plain[s[i]] {
+			i++
+		}
+		dst = append(dst, s[start:i]...)
+		if i == len(s) {
+			break
+		}
+
 		c := s[i]
 		if c >= utf8.RuneSelf {
 			r, size := utf8.DecodeRuneInString(s[i:])

@@ -48,3 +48,34 @@ func TestQuote(t *testing.T) {
 		})
 	}
 }
+
+// FuzzAppendString checks that AppendString and Quote write valid JSON that
+// decodes to what encoding/json's string decodes to (both replace invalid
+// UTF-8), and that AppendString escapes HTML. encoding/json writes \b and \f
+// where these write \u0008 and \u000c, so the bytes may differ.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range samples {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		require.NoError(t, err)
+		var expected string
+		require.NoError(t, json.Unmarshal(want, &expected))
+
+		for _, out := range []string{string(AppendString(nil, s)), Quote(s)} {
+			var got string
+			require.NoError(t, json.Unmarshal([]byte(out), &got), "invalid JSON %q", out)
+			require.Equal(t, expected, got)
+		}
+		require.NotContains(t, string(AppendString(nil, s)), "<")
+	})
+}
+
+func BenchmarkAppendStringPlain(b *testing.B) {
+	s := `{"time":"2026-12-04T23:51:32.452275Z","event_id":"f89ea2d4bef992de","type":"rate_limit_exceeded","severity":"medium"}`
+	buf := make([]byte, 0, 256)
+	for b.Loop() {
+		buf = AppendString(buf[:0], s)
+	}
+}
