@@ -3,7 +3,6 @@ package main
 import (
 	"strconv"
 	"time"
-	"unsafe"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 
@@ -51,7 +50,7 @@ func newBruteGuard(cfg *config.Config, m *metrics) *bruteGuard {
 	}
 
 	g := &bruteGuard{
-		guard:   bruteforce.New(cfg.BruteForce, &cfg.RateLimits.ClientIP, sharedDataStore{}, time.Now),
+		guard:   bruteforce.New(cfg.BruteForce, &cfg.RateLimits.ClientIP, &limiterStore{}, wallClock),
 		metrics: m,
 	}
 	if m != nil {
@@ -77,11 +76,7 @@ func (h *httpContext) rejectBanned(request *filter.Request) bool {
 		return false
 	}
 
-	source, err := proxywasm.GetProperty(sourceAddressPath)
-	if err != nil {
-		proxywasm.LogDebugf("reading source.address failed: %v", err)
-	}
-	h.bf.client = g.guard.Client(unsafe.String(unsafe.SliceData(source), len(source)), request.Headers)
+	h.bf.client = g.guard.Client(peerAddress(), request.Headers)
 	ban, banned, err := g.guard.Check(&h.bf.client)
 	if err != nil {
 		proxywasm.LogWarnf("brute force: reading the ban from shared data failed, the request goes on: %v", err)

@@ -49,7 +49,7 @@ func newClusterLimits(cfg *config.Config, m *metrics) *clusterLimits {
 		binary.BigEndian.PutUint64(seed[:], uint64(time.Now().UnixNano()))
 	}
 	c := &clusterLimits{
-		limiter:     clusterlimit.New(crl, sharedDataStore{}, time.Now, binary.BigEndian.Uint64(seed[:])),
+		limiter:     clusterlimit.New(crl, &limiterStore{}, wallClock, binary.BigEndian.Uint64(seed[:])),
 		service:     crl.Service,
 		metrics:     m,
 		transitions: map[clusterlimit.Transition]*counter{},
@@ -113,11 +113,7 @@ func (h *httpContext) clusterLimit(decision *filter.Decision, request *filter.Re
 		req.Headers = upstreamHeaders(request.Headers, decision)
 	}
 	if c.limiter.NeedsClientIP() {
-		source, err := proxywasm.GetProperty(sourceAddressPath)
-		if err != nil {
-			proxywasm.LogDebugf("reading source.address failed: %v", err)
-		}
-		req.SourceAddress = string(source)
+		req.SourceAddress = peerAddress()
 	}
 
 	result, pending := c.limiter.Check(&req)
