@@ -26,6 +26,10 @@ type clusterLimits struct {
 	limiter *clusterlimit.Limiter
 	service clusterlimit.Service
 
+	// headers and timeout are the same for every callout to the service.
+	headers [][2]string
+	timeout uint32
+
 	// usesHeaders is set when a descriptor reads a request header, which
 	// is then read as it goes upstream.
 	usesHeaders bool
@@ -49,8 +53,13 @@ func newClusterLimits(cfg *config.Config, m *metrics) *clusterLimits {
 		binary.BigEndian.PutUint64(seed[:], uint64(time.Now().UnixNano()))
 	}
 	c := &clusterLimits{
-		limiter:     clusterlimit.New(crl, &limiterStore{}, wallClock, binary.BigEndian.Uint64(seed[:])),
-		service:     crl.Service,
+		limiter: clusterlimit.New(crl, &limiterStore{}, wallClock, binary.BigEndian.Uint64(seed[:])),
+		service: crl.Service,
+		headers: [][2]string{
+			{":method", "POST"}, {":path", crl.Service.Path}, {":authority", crl.Service.Authority},
+			{"content-type", "application/json"},
+		},
+		timeout:     uint32(crl.Service.Timeout / time.Millisecond),
 		metrics:     m,
 		transitions: map[clusterlimit.Transition]*counter{},
 	}
@@ -122,12 +131,7 @@ func (h *httpContext) clusterLimit(decision *filter.Decision, request *filter.Re
 		return false
 	}
 
-	calloutHeaders := [][2]string{
-		{":method", "POST"}, {":path", c.service.Path}, {":authority", c.service.Authority},
-		{"content-type", "application/json"},
-	}
-	timeout := uint32(c.service.Timeout / time.Millisecond)
-	_, err := proxywasm.DispatchHttpCall(c.service.Cluster, calloutHeaders, pending.Body, nil, timeout, h.clusterAnswer)
+	_, err := proxywasm.DispatchHttpCall(c.service.Cluster, c.headers, pending.Body, nil, c.timeout, h.clusterAnswer)
 	if err != nil {
 		// Envoy refuses a callout at once when the cluster does not exist.
 		proxywasm.LogDebugf("cluster rate limits: dispatching to cluster %q failed: %v", c.service.Cluster, err)
@@ -243,12 +247,7 @@ func (c *clusterLimits) tick() {
 	}
 	for _, r := range c.limiter.Reports() {
 		report := r
-		calloutHeaders := [][2]string{
-			{":method", "POST"}, {":path", c.service.Path}, {":authority", c.service.Authority},
-			{"content-type", "application/json"},
-		}
-		timeout := uint32(c.service.Timeout / time.Millisecond)
-		_, err := proxywasm.DispatchHttpCall(c.service.Cluster, calloutHeaders, report.Body, nil, timeout,
+		_, err := proxywasm.DispatchHttpCall(c.service.Cluster, c.headers, report.Body, nil, c.timeout,
 			func(numHeaders, bodySize, numTrailers int) {
 				result := c.limiter.Reported(&report, calloutAnswer(bodySize))
 				c.report(&result)

@@ -3,6 +3,8 @@ package clusterlimit
 import (
 	"encoding/binary"
 	"time"
+
+	"github.com/bulwark-dev/bulwark/filter/ratelimit"
 )
 
 // leaseKey holds which worker reports the Async hits: [owner, 8 bytes]
@@ -21,7 +23,7 @@ const maxReportsPerRound = 256
 func (l *Limiter) addHit(m *match) error {
 	first := false
 	now := l.now()
-	err := update(l.store, slotKey(m.rule.Name, m.slot), func(old []byte) ([]byte, bool) {
+	err := ratelimit.Update(l.store, slotKey(m.rule.Name, m.slot), func(old []byte) ([]byte, bool) {
 		s := decodeSlot(old)
 		if s.hash != m.d.hash {
 			if s.pending > 0 || s.blockedFor(s.hash, now) > 0 {
@@ -42,7 +44,7 @@ func (l *Limiter) addHit(m *match) error {
 
 	var n [4]byte
 	binary.BigEndian.PutUint32(n[:], uint32(m.slot))
-	return update(l.store, dirtyKey(m.rule.Name), func(old []byte) ([]byte, bool) {
+	return ratelimit.Update(l.store, dirtyKey(m.rule.Name), func(old []byte) ([]byte, bool) {
 		if len(old)/4 >= m.rule.MaxKeys {
 			return nil, false
 		}
@@ -184,7 +186,7 @@ func (l *Limiter) loadProbe() (Report, bool) {
 // intervals. It returns false while another live VM holds the lease.
 func (l *Limiter) takeLease(now time.Time) bool {
 	won := false
-	err := update(l.store, leaseKey, func(old []byte) ([]byte, bool) {
+	err := ratelimit.Update(l.store, leaseKey, func(old []byte) ([]byte, bool) {
 		won = false
 		if len(old) == 16 {
 			owner, until := binary.BigEndian.Uint64(old), int64(binary.BigEndian.Uint64(old[8:]))
@@ -204,7 +206,7 @@ func (l *Limiter) takeLease(now time.Time) bool {
 // takeDirty takes up to limit slot numbers off the rule's list.
 func (l *Limiter) takeDirty(r *Rule, limit int) []uint64 {
 	var taken []uint64
-	_ = update(l.store, dirtyKey(r.Name), func(old []byte) ([]byte, bool) {
+	_ = ratelimit.Update(l.store, dirtyKey(r.Name), func(old []byte) ([]byte, bool) {
 		taken = taken[:0]
 		if len(old) == 0 || limit <= 0 {
 			return nil, false
@@ -221,7 +223,7 @@ func (l *Limiter) takeDirty(r *Rule, limit int) []uint64 {
 // takePending takes the pending hits out of one slot.
 func (l *Limiter) takePending(r *Rule, n uint64) (Report, bool) {
 	var report Report
-	err := update(l.store, slotKey(r.Name, n), func(old []byte) ([]byte, bool) {
+	err := ratelimit.Update(l.store, slotKey(r.Name, n), func(old []byte) ([]byte, bool) {
 		s := decodeSlot(old)
 		if s.pending == 0 || len(s.descriptor) == 0 {
 			report.Hits = 0

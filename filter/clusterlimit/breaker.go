@@ -109,7 +109,7 @@ func (l *Limiter) admit(now time.Time) (ok, probe bool, retry time.Duration) {
 	// The cool-down or an earlier probe's deadline is over: one worker
 	// takes the probe, with the callout timeout as its deadline.
 	won, closedMeanwhile := false, false
-	_ = update(l.store, breakerKey, func(old []byte) ([]byte, bool) {
+	_ = ratelimit.Update(l.store, breakerKey, func(old []byte) ([]byte, bool) {
 		b := decodeBreaker(old)
 		won, closedMeanwhile = false, b.state == closed
 		if closedMeanwhile || now.UnixMilli() < b.until {
@@ -139,7 +139,7 @@ func (l *Limiter) succeeded(started time.Time) Transition {
 	}
 
 	t := NoTransition
-	_ = update(l.store, breakerKey, func(old []byte) ([]byte, bool) {
+	_ = ratelimit.Update(l.store, breakerKey, func(old []byte) ([]byte, bool) {
 		b := decodeBreaker(old)
 		t = NoTransition
 		switch {
@@ -157,7 +157,7 @@ func (l *Limiter) succeeded(started time.Time) Transition {
 // opens the breaker at the threshold, or again when the probe failed.
 func (l *Limiter) failed(started, now time.Time) Transition {
 	t := NoTransition
-	err := update(l.store, breakerKey, func(old []byte) ([]byte, bool) {
+	err := ratelimit.Update(l.store, breakerKey, func(old []byte) ([]byte, bool) {
 		b := decodeBreaker(old)
 		t = NoTransition
 		switch {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/bulwark-dev/bulwark/filter/ratelimit"
@@ -23,14 +24,14 @@ type Limiter struct {
 	// lastReport is when this VM last reported the Async hits.
 	lastReport time.Time
 
-	needsIP, hasSync, hasAsync bool
+	needsIP, hasAsync bool
 }
 
 // New returns the limiter of cfg. owner must differ between the VMs that
 // share store, such as a random number per VM.
 func New(cfg *Config, store ratelimit.Store, now func() time.Time, owner uint64) *Limiter {
 	l := &Limiter{cfg: cfg, store: store, now: now, owner: owner,
-		hasSync: cfg.hasMode(Sync), hasAsync: cfg.hasMode(Async)}
+		hasAsync: cfg.hasMode(Async)}
 	for i := range cfg.Rules {
 		for _, e := range cfg.Rules[i].Entries {
 			l.needsIP = l.needsIP || e.Source == FromClientIP || e.Source == FromCaller
@@ -39,18 +40,12 @@ func New(cfg *Config, store ratelimit.Store, now func() time.Time, owner uint64)
 	return l
 }
 
-// Active reports whether there are rules.
-func (l *Limiter) Active() bool { return len(l.cfg.Rules) > 0 }
-
 // NeedsClientIP reports whether a rule can need Request.SourceAddress.
 func (l *Limiter) NeedsClientIP() bool { return l.needsIP }
 
 // HasAsync reports whether an Async rule exists, whose hits the plugin must
 // report on tick.
 func (l *Limiter) HasAsync() bool { return l.hasAsync }
-
-// Service returns where the callouts go.
-func (l *Limiter) Service() Service { return l.cfg.Service }
 
 // Breaker returns the circuit breaker's settings.
 func (l *Limiter) Breaker() Breaker { return l.cfg.Breaker }
@@ -247,7 +242,7 @@ func (l *Limiter) Resolve(p *Pending, a Answer) Result {
 // service's reset, at least one second.
 func (l *Limiter) block(m *match, s status, now time.Time) {
 	until := now.Add(max(s.reset, time.Second)).UnixMilli()
-	_ = update(l.store, slotKey(m.rule.Name, m.slot), func(old []byte) ([]byte, bool) {
+	_ = ratelimit.Update(l.store, slotKey(m.rule.Name, m.slot), func(old []byte) ([]byte, bool) {
 		cur := decodeSlot(old)
 		if cur.hash != m.d.hash {
 			if cur.pending > 0 {
@@ -299,7 +294,7 @@ func (l *Limiter) deny(rule, requestID string, wait time.Duration, quota, unit, 
 	headers := make([][2]string, 0, 7)
 	headers = append(headers,
 		[2]string{"content-type", "application/json"},
-		[2]string{ratelimit.HeaderRetryAfter, fmt.Sprint(ratelimit.RetryAfterSeconds(wait))})
+		[2]string{ratelimit.HeaderRetryAfter, strconv.FormatInt(ratelimit.RetryAfterSeconds(wait), 10)})
 	if quota > 0 {
 		headers = l.rateHeaders(headers, rule, quota, unit, remaining, wait)
 	}

@@ -2,18 +2,12 @@ package clusterlimit
 
 import (
 	"encoding/binary"
-	"errors"
 	"strconv"
 	"time"
-
-	"github.com/bulwark-dev/bulwark/filter/ratelimit"
 )
 
 // KeyPrefix starts every shared-data key of this package.
 const KeyPrefix = "bulwark/crl/"
-
-// maxAttempts bounds the compare-and-swap retries of one update.
-const maxAttempts = 8
 
 // slot is the shared state of one descriptor of a rule, stored at
 // "bulwark/crl/<rule>/<slot in hex>". Descriptors that hash to one slot
@@ -97,27 +91,3 @@ func slotKey(rule string, n uint64) string {
 func dirtyKey(rule string) string {
 	return KeyPrefix + rule + "/dirty"
 }
-
-// update reads key, applies change and writes the result back with
-// compare-and-swap, retrying on conflicts. change returns false to leave
-// the value as it is. A missing key reads as nil.
-func update(store ratelimit.Store, key string, change func(old []byte) ([]byte, bool)) error {
-	for range maxAttempts {
-		old, cas, err := store.Get(key)
-		if err != nil && !errors.Is(err, ratelimit.ErrNotFound) {
-			return err
-		}
-		next, ok := change(old)
-		if !ok {
-			return nil
-		}
-		err = store.Set(key, next, cas)
-		if !errors.Is(err, ratelimit.ErrCASMismatch) {
-			return err
-		}
-	}
-	return errConflict
-}
-
-// errConflict reports an update that lost every compare-and-swap.
-var errConflict = errors.New("shared data kept changing: " + strconv.Itoa(maxAttempts) + " conflicting writes in a row")
