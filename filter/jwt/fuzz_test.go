@@ -1,6 +1,7 @@
 package jwt
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -46,6 +47,50 @@ func FuzzParseJWKS(f *testing.F) {
 			if !fits {
 				t.Fatalf("key %s fits no algorithm", key)
 			}
+		}
+	})
+}
+
+// FuzzParseDiscovery checks that no OpenID discovery document panics the
+// parser and that an accepted one gives a path to fetch through the
+// cluster.
+func FuzzParseDiscovery(f *testing.F) {
+	const issuer = "https://login.example.com"
+	f.Add([]byte(`{"issuer":"https://login.example.com","jwks_uri":"https://login.example.com/keys"}`))
+	f.Add([]byte(`{"issuer":"https://evil.example","jwks_uri":"https://login.example.com/keys"}`))
+	f.Add([]byte(`{"issuer":"https://login.example.com","jwks_uri":"ftp://x/keys?a=1"}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		path, err := ParseDiscovery(issuer, body)
+		if err != nil {
+			return
+		}
+		if !strings.HasPrefix(path, "/") {
+			t.Fatalf("accepted a jwks_uri whose path %q does not start with /", path)
+		}
+	})
+}
+
+// FuzzParseRevocationList checks that no list panics the parser and that
+// an accepted one stays within its bound and holds no empty jti.
+func FuzzParseRevocationList(f *testing.F) {
+	f.Add([]byte(`["a","b"]`), 10)
+	f.Add([]byte(`{"jti":["a"]}`), 1)
+	f.Add([]byte(`{"jti":[1]}`), 5)
+	f.Add([]byte(`["a","a","b"]`), 2)
+	f.Fuzz(func(t *testing.T, data []byte, maxEntries int) {
+		if maxEntries < 1 || maxEntries > 1000 {
+			return
+		}
+		ids, err := ParseRevocationList(data, maxEntries)
+		if err != nil {
+			return
+		}
+		if len(ids) > maxEntries {
+			t.Fatalf("accepted %d entries over a bound of %d", len(ids), maxEntries)
+		}
+		if _, ok := ids[""]; ok {
+			t.Fatal("accepted an empty jti")
 		}
 	})
 }
