@@ -20,8 +20,7 @@ import (
 // the rate limit service, tagged by transition.
 const metricBreaker = "bulwark_cluster_rate_limit_breaker"
 
-// clusterLimits asks the rate limit service on behalf of one plugin on one
-// VM.
+// clusterLimits calls the rate limit service for one plugin on one VM.
 type clusterLimits struct {
 	limiter *clusterlimit.Limiter
 	service clusterlimit.Service
@@ -101,8 +100,8 @@ type clusterState struct {
 }
 
 // clusterLimit applies the cluster-wide rules to an allowed request. It
-// returns true when the request waits for the service: the callout's
-// answer then finishes it.
+// returns true when the request waits for the service, whose response then
+// finishes it.
 func (h *httpContext) clusterLimit(decision *filter.Decision, request *filter.Request, headers [][2]string, endOfStream bool) bool {
 	c := h.cluster.limits
 	if c == nil {
@@ -146,12 +145,12 @@ func (h *httpContext) clusterLimit(decision *filter.Decision, request *filter.Re
 	return true
 }
 
-// clusterAnswer receives the service's answer for a waiting request,
-// decides it and resumes or answers it.
+// clusterAnswer receives the service's response for a waiting request,
+// decides the request, and resumes it or sends the local reply.
 func (h *httpContext) clusterAnswer(numHeaders, bodySize, numTrailers int) {
 	defer func() {
 		if v := recover(); v != nil {
-			proxywasm.LogCriticalf("recovered panic while handling the rate limit service's answer: %v", v)
+			proxywasm.LogCriticalf("recovered panic while handling the rate limit service's response: %v", v)
 			if h.fail(h.cluster.request.RequestID) == types.ActionContinue {
 				_ = proxywasm.ResumeHttpRequest()
 			}
@@ -259,8 +258,7 @@ func (c *clusterLimits) tick() {
 	}
 }
 
-// calloutAnswer reads the answer of the callout whose response is being
-// delivered.
+// calloutAnswer reads the response of the callout being delivered.
 func calloutAnswer(bodySize int) clusterlimit.Answer {
 	answer := clusterlimit.Answer{}
 	if headers, err := proxywasm.GetHttpCallResponseHeaders(); err == nil {

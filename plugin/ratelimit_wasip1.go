@@ -11,10 +11,10 @@ import (
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
 
-// The rate limiter's reads bypass the SDK: each SDK read that returns data
-// moved its result variables to the heap and serialized its property path,
-// three to four heap allocations per call, which cost about as much in wasm
-// as the hostcall itself (see BENCHMARKS.md, "Local rate limits").
+// The rate limiter's reads bypass the SDK. Each SDK read that returns data
+// moved its result variables to the heap and serialized its property path.
+// Those three to four heap allocations per call cost about as much in wasm
+// as the hostcall itself (BENCHMARKS.md, "Local rate limits").
 //
 // A value that the host returns is still allocated by the SDK's
 // proxy_on_memory_allocate export (plugin/_sdkabi), which keeps it in its

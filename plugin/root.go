@@ -34,7 +34,8 @@ type pluginContext struct {
 	// events sends security events to the log and the metrics.
 	events *eventSink
 
-	// cluster asks the rate limit service; nil without cluster-wide rules.
+	// cluster calls the rate limit service. It is nil without cluster-wide
+	// rules.
 	cluster *clusterLimits
 
 	// brute bans clients that fail authentication too often; nil when off.

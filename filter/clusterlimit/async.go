@@ -79,8 +79,8 @@ type Report struct {
 
 	m match
 
-	// started is when the report was taken, which tells the breaker
-	// whether the answer is the probe's.
+	// started is when the report was taken, so that the breaker can tell
+	// the probe's result from older ones.
 	started time.Time
 }
 
@@ -241,9 +241,9 @@ func (l *Limiter) takePending(r *Rule, n uint64) (Report, bool) {
 	return report, true
 }
 
-// Reported handles the service's answer to a report: an OVER_LIMIT verdict
-// blocks the descriptor on every worker until the reset. The result's Err
-// and Transition are set; the rest is unused.
+// Reported handles the service's response to a report. An OVER_LIMIT
+// verdict blocks the descriptor on every worker until the reset. Only the
+// result's Err, CalloutFailed and Transition are set.
 func (l *Limiter) Reported(r *Report, a Answer) Result {
 	now := l.now()
 	statuses, err := l.parse(a, 1)

@@ -6,12 +6,12 @@ import (
 	"github.com/bulwark-dev/bulwark/filter/ratelimit"
 )
 
-// Mode selects when a rule asks the rate limit service.
+// Mode selects when a rule calls the rate limit service.
 type Mode uint8
 
 const (
-	// Sync pauses each request while one callout asks the service, and
-	// decides from its answer.
+	// Sync pauses each request for one callout to the service, and decides
+	// from its verdict.
 	Sync Mode = iota + 1
 
 	// Async decides each request at once from shared data, sums the hits
@@ -30,7 +30,7 @@ func (m Mode) String() string {
 	return "unknown"
 }
 
-// Source is where a descriptor entry takes its value from.
+// Source is the origin of a descriptor entry's value.
 type Source uint8
 
 const (
@@ -99,8 +99,8 @@ type Rule struct {
 	// request.
 	Routes []string
 
-	// FailureMode decides requests when the service cannot answer: a
-	// failed callout in Sync mode, or an open circuit breaker.
+	// FailureMode decides requests that the service cannot decide: after a
+	// failed callout in Sync mode, or while the circuit breaker is open.
 	FailureMode ratelimit.FailureMode
 
 	// MaxKeys is the number of shared-data slots that the rule's
@@ -108,7 +108,7 @@ type Rule struct {
 	MaxKeys int
 }
 
-// Service is where the rate limit service's HTTP API is.
+// Service is the location of the rate limit service's HTTP API.
 type Service struct {
 	// Cluster is the Envoy cluster of the service.
 	Cluster string
@@ -149,7 +149,7 @@ type Config struct {
 	Rules []Rule
 
 	// ClientIP and Headers come from the rate_limits section, so that
-	// local and cluster-wide rules see the same client and answer alike.
+	// local and cluster-wide rules find the same client and reply alike.
 	ClientIP ratelimit.ClientIP
 	Headers  ratelimit.Headers
 }

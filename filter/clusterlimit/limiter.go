@@ -117,8 +117,8 @@ type match struct {
 }
 
 // Pending is a request that waits for the service's verdict on its Sync
-// descriptors. The plugin POSTs Body to the service and passes the answer
-// to Resolve.
+// descriptors. The plugin POSTs Body to the service and passes the
+// response to Resolve.
 type Pending struct {
 	// Body is the RateLimitRequest to send.
 	Body []byte
@@ -126,14 +126,14 @@ type Pending struct {
 	requestID   string
 	sync, async []match
 
-	// started is when the callout was sent, which tells the breaker
-	// whether the answer is the probe's.
+	// started is when the callout was sent, so that the breaker can tell
+	// the probe's result from older ones.
 	started time.Time
 }
 
 // Check decides a request from shared data, or returns a Pending when a
-// Sync rule must ask the service first. Descriptors blocked by an earlier
-// OVER_LIMIT answer are denied without a callout.
+// Sync rule must call the service first. Descriptors blocked by an earlier
+// OVER_LIMIT verdict are denied without a callout.
 func (l *Limiter) Check(req *Request) (Result, *Pending) {
 	now := l.now()
 	b := builder{req: req, clientIP: &l.cfg.ClientIP}
@@ -196,7 +196,7 @@ func (l *Limiter) Check(req *Request) (Result, *Pending) {
 	}
 }
 
-// Resolve decides a pending request from the service's answer.
+// Resolve decides a pending request from the service's response.
 func (l *Limiter) Resolve(p *Pending, a Answer) Result {
 	now := l.now()
 	statuses, err := l.parse(a, len(p.sync))

@@ -359,7 +359,7 @@ func TestBreakerIgnoresCalloutsFromBeforeItOpened(t *testing.T) {
 	_, p := l.Check(req)
 	require.Nil(t, p, "still open: no callout")
 
-	// During the probe, an old callout's answer changes nothing either.
+	// During the probe, the result of an old callout changes nothing either.
 	_, stale := l.Check(&Request{SourceAddress: "198.51.100.1:1"})
 	require.Nil(t, stale)
 	c.advance(10 * time.Second)

@@ -34,7 +34,7 @@ type Result struct {
 	// Err is the service's or the shared data's failure, for the log.
 	Err error
 
-	// CalloutFailed reports that the service's answer was no verdict: a
+	// CalloutFailed reports that the callout returned no verdict: a
 	// timeout, a failed connection, an HTTP error or an unreadable body.
 	CalloutFailed bool
 

@@ -17,8 +17,8 @@ type slot struct {
 	// hash identifies the descriptor.
 	hash uint64
 
-	// blockedUntil is when the service's OVER_LIMIT answer ends, in Unix
-	// milliseconds; 0 when the descriptor is not blocked.
+	// blockedUntil is the end of the service's OVER_LIMIT verdict, in Unix
+	// milliseconds, or 0 when the descriptor is not blocked.
 	blockedUntil int64
 
 	// requestsPerUnit and unitSeconds are the last limit the service

@@ -29,14 +29,13 @@ func appendRequest(dst []byte, domain string, descriptors [][]byte, hits uint32)
 	return append(dst, '}')
 }
 
-// Answer is the service's HTTP answer to a callout, as the plugin received
-// it.
+// Answer is the HTTP response to a callout, as the plugin received it.
 type Answer struct {
 	// Status is the HTTP status. Envoy turns a callout timeout into 504 and
-	// a connection failure into 503; 0 means no answer at all.
+	// a connection failure into 503, and 0 means no response at all.
 	Status int
 
-	// Body is the answer's body.
+	// Body is the response body.
 	Body []byte
 
 	// Refused reports that the proxy did not send the callout at all, as
@@ -56,48 +55,48 @@ type status struct {
 	requestsPerUnit int64
 	unit            time.Duration
 
-	// remaining is what is left of the limit in the current unit.
+	// remaining is the quota left in the current unit.
 	remaining int64
 
 	// reset is the time until the current unit ends.
 	reset time.Duration
 }
 
-// errService is the error of every answer that is not a verdict; the
-// message says what was wrong.
+// errService wraps the error of every response that is not a verdict.
 var errService = errors.New("rate limit service")
 
-// parseAnswer reads the verdicts on n descriptors. The service answers
-// 200 when every descriptor is within its limit and 429 when one is over;
-// anything else (400 for a request it cannot read, 500 when Redis fails,
-// 503 or 504 from Envoy when the service cannot be reached) is an error.
+// parseAnswer reads the verdicts on n descriptors. The service returns 200
+// when every descriptor is within its limit and 429 when one is over.
+// Anything else is an error: 400 for a request it cannot read (or a Redis
+// failure), 500 when Redis fails, and 503 or 504 from Envoy when the
+// service cannot be reached.
 func parseAnswer(a Answer, n int) ([]status, error) {
 	switch a.Status {
 	case 200, 429:
 	case 0:
-		return nil, fmt.Errorf("%w: no answer (the callout was reset)", errService)
+		return nil, fmt.Errorf("%w: no response (the callout was reset)", errService)
 	case 504:
 		if strings.HasPrefix(string(a.Body), "upstream request timeout") {
 			return nil, fmt.Errorf("%w: timed out", errService)
 		}
-		return nil, fmt.Errorf("%w: answered HTTP 504", errService)
+		return nil, fmt.Errorf("%w: returned HTTP 504", errService)
 	case 503:
 		if strings.HasPrefix(string(a.Body), "upstream connect error") {
 			return nil, fmt.Errorf("%w: connection failed", errService)
 		}
-		return nil, fmt.Errorf("%w: answered HTTP 503", errService)
+		return nil, fmt.Errorf("%w: returned HTTP 503", errService)
 	default:
-		return nil, fmt.Errorf("%w: answered HTTP %d", errService, a.Status)
+		return nil, fmt.Errorf("%w: returned HTTP %d", errService, a.Status)
 	}
 
 	if !gjson.ValidBytes(a.Body) {
-		return nil, fmt.Errorf("%w: answered HTTP %d with a body that is not JSON", errService, a.Status)
+		return nil, fmt.Errorf("%w: returned HTTP %d with a body that is not JSON", errService, a.Status)
 	}
 	root := gjson.ParseBytes(a.Body)
 	overall := root.Get("overallCode").String()
 	items := root.Get("statuses").Array()
 	if len(items) != n {
-		return nil, fmt.Errorf("%w: answered %d statuses for %d descriptors", errService, len(items), n)
+		return nil, fmt.Errorf("%w: returned %d statuses for %d descriptors", errService, len(items), n)
 	}
 
 	statuses := make([]status, n)

@@ -13,11 +13,11 @@ func TestParseAnswerErrors(t *testing.T) {
 		answer Answer
 		want   string
 	}{
-		{"reset", Answer{}, "no answer"},
+		{"reset", Answer{}, "no response"},
 		{"timeout", Answer{Status: 504, Body: []byte("upstream request timeout")}, "timed out"},
 		{"connect", Answer{Status: 503, Body: []byte("upstream connect error or disconnect/reset before headers")}, "connection failed"},
-		{"bad request", Answer{Status: 400, Body: []byte("unknown domain")}, "answered HTTP 400"},
-		{"redis down", Answer{Status: 500, Body: []byte("could not connect to redis")}, "answered HTTP 500"},
+		{"bad request", Answer{Status: 400, Body: []byte("unknown domain")}, "returned HTTP 400"},
+		{"redis down", Answer{Status: 500, Body: []byte("could not connect to redis")}, "returned HTTP 500"},
 		{"not json", Answer{Status: 200, Body: []byte("<html>")}, "not JSON"},
 		{"too few statuses", answer(200, "OK", ""), "0 statuses for 1 descriptors"},
 		{"bad code", answer(200, "OK", `{"code":"MAYBE"}`), `code "MAYBE"`},
@@ -48,9 +48,9 @@ func TestParseAnswerVerdicts(t *testing.T) {
 	require.False(t, statuses[0].overLimit)
 }
 
-// FuzzParseAnswer checks that any answer either fails cleanly or gives one
+// FuzzParseAnswer checks that any response either fails cleanly or gives one
 // verdict with a reset that is not negative. Its seeds in testdata are the
-// service's real answers.
+// service's real responses.
 func FuzzParseAnswer(f *testing.F) {
 	f.Fuzz(func(t *testing.T, code int, body []byte) {
 		statuses, err := parseAnswer(Answer{Status: code, Body: body}, 1)

@@ -80,10 +80,10 @@ func decodeSyncState(b []byte) (syncState, error) {
 }
 
 // sharedFetch is the schedule of one remote document of one provider,
-// which the workers fetch once for all. The workers share two records: the
-// fetch state, with a lease that decides which worker fetches, the schedule
-// and the version of the document; and the document itself with its
-// version, which every worker reads and applies.
+// which the workers fetch once for all. The workers share two records. The
+// fetch state holds the lease that decides which worker fetches, the
+// schedule and the document's version. The other record holds the document
+// with its version, which every worker reads and applies.
 type sharedFetch struct {
 	store    SharedStore
 	provider *Provider

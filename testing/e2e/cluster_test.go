@@ -172,8 +172,8 @@ func TestClusterSyncAdmitsExactlyTheLimitAcrossProxies(t *testing.T) {
 		}
 		require.Equal(t, 13, events, "one event per denial")
 
-		// The OVER_LIMIT answers are remembered: a blocked client costs no
-		// callout on either proxy until the service's reset.
+		// The OVER_LIMIT verdicts are remembered, so a blocked client costs
+		// no callout on either proxy until the service's reset.
 		for _, h := range proxies {
 			before := callouts(h)
 			result := send(t, h, 1, client)
@@ -254,9 +254,9 @@ func TestClusterServiceDownFollowsFailureModeAndRecovers(t *testing.T) {
 	require.Equal(t, 200, send(t, asyncProxy, 0, client).Response.Status)
 	svc.Stop()
 
-	// A service that is down answers no callout: each sync request gets
-	// the rule's failure_mode (deny) at once, and after 3 failures the
-	// breaker opens.
+	// A service that is down returns nothing, so each sync request gets
+	// the rule's failure_mode (deny) at once. After 3 failures the breaker
+	// opens.
 	for i := range 6 {
 		start := time.Now()
 		result := send(t, syncProxy, i%2, client)
@@ -308,7 +308,7 @@ func TestClusterRedisDownFollowsFailureModeAndRecovers(t *testing.T) {
 	}
 	requireLogOnce(t, h, "circuit breaker opened")
 
-	// Each probe after a cool-down finds out whether the service answers
+	// Each probe after a cool-down finds out whether the service responds
 	// again, which takes it a moment after Redis is back.
 	redis.Start()
 	require.Eventually(t, func() bool {
@@ -349,7 +349,7 @@ func TestClusterSlowServiceTimesOut(t *testing.T) {
 func TestClusterExampleMatchesItsLimitsFile(t *testing.T) {
 	pluginConfig, err := os.ReadFile("../../examples/cluster-rate-limits.json")
 	require.NoError(t, err)
-	// The example's 50 ms timeout suits a service next to Envoy; on a busy
+	// The example's 50 ms timeout suits a service next to Envoy. On a busy
 	// 2-core test machine a callout can take longer, which would apply the
 	// rule's failure_mode and fail the test for the wrong reason.
 	patched := strings.Replace(string(pluginConfig), `"timeout": "50ms"`, `"timeout": "2s"`, 1)
