@@ -18,9 +18,9 @@ import (
 //
 // A value that the host returns is still allocated by the SDK's
 // proxy_on_memory_allocate export (plugin/_sdkabi), which keeps it in its
-// list of pinned allocations until the next SDK hostcall that returns data
-// releases the list. The slice returned here references the buffer too, so
-// the garbage collector keeps it either way.
+// list of pinned allocations until a wrapper takes it. hostBytes takes it
+// through sdkTakeAllocation, as the SDK's wrappers do, so that the list
+// does not grow with every direct call.
 
 //go:wasmimport env proxy_get_shared_data
 func hostGetSharedData(key unsafe.Pointer, keySize uint32, returnData, returnSize, returnCas *uint32) uint32
@@ -89,13 +89,22 @@ func peerAddress() string {
 // hostBytes returns the buffer of length bytes at address that the host
 // filled; nil for an empty result.
 func hostBytes(address, length uint32) []byte {
-	if address == 0 || length == 0 {
+	// The buffer at address is the host's allocation for this call; taking
+	// it releases the pins, and the slice keeps the buffer alive from here.
+	data := sdkTakeAllocation(address)
+	if data == nil || length == 0 {
 		return nil
 	}
-	// The address is in the module's linear memory, where the Go heap is,
-	// and belongs to a live allocation (see the pinning note above).
-	return unsafe.Slice((*byte)(unsafe.Add(nil, uintptr(address))), length)
+	return unsafe.Slice(data, length)
 }
+
+// sdkTakeAllocation is plugin/_sdkabi's takeAllocationFunc: it returns the
+// pinned buffer that starts at address (nil for 0) and releases every pin
+// of the finished hostcall. It panics when the host returns memory that
+// proxy_on_memory_allocate did not allocate.
+//
+//go:linkname sdkTakeAllocation github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/internal.takeAllocationFunc
+var sdkTakeAllocation func(address uint32) *byte
 
 // wallClock returns the time with one WASI clock read; time.Now makes two,
 // one of them for the monotonic reading that the limiter does not use.

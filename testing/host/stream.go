@@ -12,6 +12,15 @@ type Worker struct{ w *worker }
 // Index returns the worker's index.
 func (wk *Worker) Index() int { return wk.w.index }
 
+// MemoryBytes returns the size of the worker VM's linear memory: what the
+// module has claimed from the engine so far. Linear memory never shrinks,
+// so this is the VM's peak, the figure to size an Envoy worker by.
+func (wk *Worker) MemoryBytes() uint64 {
+	wk.w.mu.Lock()
+	defer wk.w.mu.Unlock()
+	return uint64(wk.w.mem.Size())
+}
+
 // NewStream starts a stream for req on this worker. No callback runs until
 // the first step; req must not change while the stream lives.
 func (wk *Worker) NewStream(req *Request) *Stream {
