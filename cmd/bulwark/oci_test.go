@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -329,4 +330,21 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(empty)
 	os.Exit(code)
+}
+
+func TestOCIBuildLayoutIsReadable(t *testing.T) {
+	dir, _ := buildLayout(t, writeModule(t, testModule(13, 100)))
+
+	err := filepath.WalkDir(dir, func(path string, entry fs.DirEntry, err error) error {
+		require.NoError(t, err)
+		info, err := entry.Info()
+		require.NoError(t, err)
+		want := fs.FileMode(0o644)
+		if entry.IsDir() {
+			want = fs.ModeDir | 0o755
+		}
+		require.Equal(t, want, info.Mode(), path)
+		return nil
+	})
+	require.NoError(t, err)
 }

@@ -164,7 +164,7 @@ func manifestAnnotations(meta imageMetadata) map[string]string {
 // layer digests with the same Go release.
 func pluginLayer(module []byte, modTime time.Time) (v1.Layer, error) {
 	var archive bytes.Buffer
-	zipper, err := gzip.NewWriterLevel(&archive, gzip.BestCompression)
+	zipper, err := gzip.NewWriterLevel(&archive, gzip.DefaultCompression)
 	if err != nil {
 		return nil, err
 	}
@@ -222,8 +222,8 @@ func writeLayout(dir string, img v1.Image, meta imageMetadata) error {
 	if err := appendImage(staging, img, meta); err != nil {
 		return fmt.Errorf("writing the OCI image layout failed: %w", err)
 	}
-	if err := os.Chmod(staging, 0o755); err != nil {
-		return err
+	if err := makeReadable(staging); err != nil {
+		return fmt.Errorf("setting the permissions of the layout failed: %w", err)
 	}
 
 	if err := os.RemoveAll(dir); err != nil {
@@ -246,6 +246,22 @@ func appendImage(dir string, img v1.Image, meta imageMetadata) error {
 		options = append(options, layout.WithAnnotations(map[string]string{annotationRefName: meta.Version}))
 	}
 	return path.AppendImage(img, options...)
+}
+
+// makeReadable gives every folder of root mode 0755 and every file 0644.
+// layout writes blobs through temporary files of mode 0600 and index.json
+// with the executable bits, and os.MkdirTemp creates root with 0700.
+func makeReadable(root string) error {
+	return filepath.WalkDir(root, func(path string, entry fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		mode := fs.FileMode(0o644)
+		if entry.IsDir() {
+			mode = 0o755
+		}
+		return os.Chmod(path, mode)
+	})
 }
 
 // checkReplaceable returns an error when dir exists and is neither an empty
