@@ -47,6 +47,10 @@ func runOCI(args []string, stdout, stderr io.Writer) int {
 func runOCIBuild(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("oci build", flag.ContinueOnError)
 	flags.SetOutput(stderr)
+	flags.Usage = func() {
+		fmt.Fprintln(stderr, "usage: bulwark oci build [-wasm FILE] [-out DIR] [-version TAG] [-revision REV]\n\nWrites the module as a Wasm OCI image (compat variant: one tar+gzip layer containing plugin.wasm) to an OCI image layout.\nSOURCE_DATE_EPOCH sets the creation time; without it the image is created at 1970-01-01T00:00:00Z.")
+		flags.PrintDefaults()
+	}
 	wasmPath := flags.String("wasm", "build/bulwark.wasm", "the filter module (make build writes it)")
 	out := flags.String("out", "build/oci", "OCI image layout folder to write; an existing layout there is replaced")
 	version := flags.String("version", "", "org.opencontainers.image.version and the layout's reference name, a registry tag such as 0.1.0 (optional)")

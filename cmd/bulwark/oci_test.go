@@ -83,7 +83,7 @@ func readLayout(t *testing.T, dir string) (*v1.IndexManifest, v1.Image) {
 }
 
 // extractPlugin reads plugin.wasm as Istio's and Envoy Gateway's pullers do
-// for the compat variant: the last layer must be tar+gzip and hold it.
+// for the compat variant: the last layer must be tar+gzip and contain it.
 func extractPlugin(t *testing.T, img v1.Image) (module []byte, header *tar.Header) {
 	t.Helper()
 	layers, err := img.Layers()
@@ -267,7 +267,7 @@ func TestOCIBuildKeepsOtherFolder(t *testing.T) {
 	code, _, stderr := runCommand("oci", "build", "-wasm", writeModule(t, testModule(8, 10)), "-out", dir)
 
 	require.Equal(t, 1, code)
-	require.Contains(t, stderr, "holds no oci-layout file")
+	require.Contains(t, stderr, "has no oci-layout file")
 	require.FileExists(t, kept)
 }
 

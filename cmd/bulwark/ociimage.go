@@ -24,7 +24,7 @@ import (
 
 // The image is the "compat" variant of the Wasm image specification
 // (github.com/solo-io/wasm, spec/spec-compat.md): an ordinary OCI image whose
-// only layer is a tar+gzip archive holding plugin.wasm. Istio's WasmPlugin
+// only layer is a tar+gzip archive containing plugin.wasm. Istio's WasmPlugin
 // (pkg/wasm/imagefetcher.go) and Envoy Gateway (internal/wasm/imagefetcher.go)
 // try this variant first and read plugin.wasm from the last layer. Their
 // reader of the other, "oci" variant demands exactly two layers, so an image
@@ -47,19 +47,19 @@ const (
 )
 
 // wasmPlatform is the platform of a module built with GOOS=wasip1
-// GOARCH=wasm. The OCI image specification takes os and architecture values
-// from Go's GOOS and GOARCH since v1.1.0, which dropped its earlier "wasi"
-// exception.
+// GOARCH=wasm. The OCI image specification v1.1.0 takes os and architecture
+// values from Go's GOOS and GOARCH, because a draft exception that named the
+// os "wasi" was removed before that release.
 var wasmPlatform = v1.Platform{OS: "wasip1", Architecture: "wasm"}
 
 // wasmHeader is the magic number and version 1 that start every WebAssembly
-// binary module (WebAssembly Core Specification, section 5.5.16).
+// binary module (WebAssembly Core Specification, binary format of modules).
 var wasmHeader = []byte{0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0x00}
 
-// tagPattern is the grammar of a registry tag (OCI Distribution Specification).
+// tagPattern is the grammar of a tag in the OCI Distribution Specification.
 var tagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
 
-// imageMetadata holds what the image records besides the module.
+// imageMetadata is what the image records besides the module.
 type imageMetadata struct {
 	// Version is the org.opencontainers.image.version annotation and the
 	// layout's reference name. An empty version adds neither.
@@ -276,7 +276,7 @@ func checkReplaceable(dir string) error {
 	}
 
 	if _, err := os.Stat(filepath.Join(dir, "oci-layout")); err != nil {
-		return fmt.Errorf("invalid -out %s: the folder is not empty and holds no oci-layout file, so it is not replaced; choose another folder", dir)
+		return fmt.Errorf("invalid -out %s: the folder is not empty and has no oci-layout file, so it is not replaced; choose another folder", dir)
 	}
 	return nil
 }

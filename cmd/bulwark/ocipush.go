@@ -90,7 +90,7 @@ func layoutImage(dir string) (v1.Image, error) {
 	return img, nil
 }
 
-// pushError explains a failed push. The transport error holds the status
+// pushError explains a failed push. The transport error contains the status
 // and the registry's error codes but never the credentials.
 func pushError(dir string, ref name.Reference, err error) error {
 	var transportErr *transport.Error
