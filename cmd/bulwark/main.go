@@ -4,6 +4,8 @@
 //	bulwark serve    [-config FILE] [-listen ADDR] [-upstream URL] [-workers N] [-cluster NAME=URL]...
 //	bulwark validate FILE
 //	bulwark keygen   -id NAME [-tier T] [-scopes a,b] [-pepper-file FILE]
+//	bulwark oci build [-wasm FILE] [-out DIR] [-version TAG] [-revision REV]
+//	bulwark oci push  [-layout DIR] [-insecure] REGISTRY/REPOSITORY:TAG
 //
 // serve runs build/bulwark.wasm in the project's proxy-wasm host (the same
 // host as the end-to-end tests), so it behaves as the filter does in Envoy.
@@ -21,6 +23,7 @@ commands:
   serve      run a local HTTP proxy that passes every request through bulwark.wasm
   validate   check a plugin configuration file and print every error
   keygen     create a new API key and print its configuration entry
+  oci        write bulwark.wasm as an OCI image (Istio, Envoy Gateway) and push it
 
 Run "bulwark <command> -h" for the flags of a command.
 `
@@ -44,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runValidate(args[1:], stdout, stderr)
 	case "keygen":
 		return runKeygen(args[1:], stdout, stderr)
+	case "oci":
+		return runOCI(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// pushOptions are the settings of pushLayout.
+type pushOptions struct {
+	// insecure allows plain HTTP to any registry. go-containerregistry
+	// already uses it for localhost, loopback and private addresses.
+	insecure bool
+
+	// transport replaces remote.DefaultTransport; nil keeps it.
+	transport http.RoundTripper
+}
+
+// pushLayout pushes the only image of the OCI image layout in dir to
+// reference and returns the parsed reference and the manifest digest. It
+// pushes the image manifest itself, never an index: Istio and Envoy Gateway
+// resolve an index to the linux/amd64 image, which a wasip1/wasm image is not.
+// Credentials come from authn.DefaultKeychain, the Docker configuration that
+// docker login, podman login and crane auth login write.
+func pushLayout(ctx context.Context, dir, reference string, opts pushOptions) (name.Reference, v1.Hash, error) {
+	var nameOptions []name.Option
+	if opts.insecure {
+		nameOptions = append(nameOptions, name.Insecure)
+	}
+	ref, err := name.ParseReference(reference, nameOptions...)
+	if err != nil {
+		return nil, v1.Hash{}, fmt.Errorf("invalid image reference %q: %w; give REGISTRY/REPOSITORY:TAG, for example registry.example.com/bulwark:0.1.0", reference, err)
+	}
+
+	img, err := layoutImage(dir)
+	if err != nil {
+		return nil, v1.Hash{}, err
+	}
+	digest, err := img.Digest()
+	if err != nil {
+		return nil, v1.Hash{}, fmt.Errorf("reading the image of %s failed: %w", dir, err)
+	}
+
+	remoteOptions := []remote.Option{
+		remote.WithContext(ctx),
+		remote.WithAuthFromKeychain(authn.DefaultKeychain),
+		remote.WithUserAgent("bulwark-oci-push"),
+	}
+	if opts.transport != nil {
+		remoteOptions = append(remoteOptions, remote.WithTransport(opts.transport))
+	}
+	if err := remote.Write(ref, img, remoteOptions...); err != nil {
+		return nil, v1.Hash{}, pushError(dir, ref, err)
+	}
+	return ref, digest, nil
+}
+
+// layoutImage returns the only image manifest of the layout in dir.
+func layoutImage(dir string) (v1.Image, error) {
+	index, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading the OCI image layout %s failed: %w; run make oci first", dir, err)
+	}
+	manifest, err := index.IndexManifest()
+	if err != nil {
+		return nil, fmt.Errorf("reading %s/index.json failed: %w", dir, err)
+	}
+
+	if len(manifest.Manifests) != 1 {
+		return nil, fmt.Errorf("invalid OCI image layout %s: index.json lists %d manifests, expected the 1 that bulwark oci build writes; run make oci again", dir, len(manifest.Manifests))
+	}
+	desc := manifest.Manifests[0]
+	if desc.MediaType != types.OCIManifestSchema1 {
+		return nil, fmt.Errorf("invalid OCI image layout %s: index.json lists a %s, expected an image manifest (%s); run make oci again", dir, desc.MediaType, types.OCIManifestSchema1)
+	}
+
+	img, err := index.Image(desc.Digest)
+	if err != nil {
+		return nil, fmt.Errorf("reading image %s of %s failed: %w", desc.Digest, dir, err)
+	}
+	return img, nil
+}
+
+// pushError explains a failed push. The transport error contains the status
+// and the registry's error codes but never the credentials.
+func pushError(dir string, ref name.Reference, err error) error {
+	var transportErr *transport.Error
+	if errors.As(err, &transportErr) {
+		switch transportErr.StatusCode {
+		case http.StatusUnauthorized, http.StatusForbidden:
+			return fmt.Errorf("pushing %s to %s failed: %w; log in with docker login %s (or podman login, crane auth login), or check that the account may push to %s",
+				dir, ref.Name(), err, ref.Context().RegistryStr(), ref.Context().Name())
+		}
+	}
+	return fmt.Errorf("pushing %s to %s failed: %w", dir, ref.Name(), err)
+}
