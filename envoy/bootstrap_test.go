@@ -45,7 +45,8 @@ func TestBootstrapsValidate(t *testing.T) {
 }
 
 // TestBootstrapUsesEveryCallout keeps envoy.yaml complete: its plugin
-// configuration calls every kind of cluster that the plugin can call.
+// configuration uses API keys, a remote JWKS, cluster-wide rate limits and
+// OTLP export, each callout through its own cluster.
 func TestBootstrapUsesEveryCallout(t *testing.T) {
 	data, err := os.ReadFile("envoy.yaml")
 	require.NoError(t, err)
@@ -72,10 +73,10 @@ func TestBootstrapRejectsBrokenFiles(t *testing.T) {
 	checkInvalidFixtures(t, "invalid-bootstrap", checkBootstrap)
 }
 
-// checkBootstrap returns every problem of an Envoy bootstrap in YAML: it
-// must decode strictly into the Envoy API types and pass their validation,
-// typed configs included, and load bulwark.wasm once with a plugin
-// configuration that validates and whose callout clusters exist.
+// checkBootstrap returns every problem of an Envoy bootstrap in YAML. The
+// bootstrap must decode strictly into the Envoy API types and pass their
+// validation, typed configs included. It must load bulwark.wasm once, with
+// a plugin configuration that validates and whose callout clusters exist.
 func checkBootstrap(data []byte) []string {
 	boot, problems := decodeBootstrap(data)
 	if boot == nil {

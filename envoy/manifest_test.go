@@ -29,8 +29,8 @@ type yamlDocument struct {
 	node *yaml.Node
 }
 
-// decodeYAML returns every non-empty document of data. YAML 1.2 core
-// scalars map to JSON as usual; mapping keys must be strings.
+// decodeYAML returns every non-empty document of data. YAML scalars map to
+// their JSON types, and mapping keys must be strings.
 func decodeYAML(data []byte) ([]yamlDocument, error) {
 	var docs []yamlDocument
 	decoder := yaml.NewDecoder(bytes.NewReader(data))
@@ -59,14 +59,15 @@ func decodeYAML(data []byte) ([]yamlDocument, error) {
 	}
 }
 
-// unknownFieldPattern matches protojson's report of an unknown field,
-// whose position is an offset in the JSON made from the YAML.
-var unknownFieldPattern = regexp.MustCompile(`\(line \d+:\d+\): unknown field "([^"]+)"`)
+// unknownFieldPattern matches a report of an unknown field by protojson,
+// whose position "(line 1:345)" is an offset in the JSON made from the
+// YAML, or by jsonpb, which gives no position.
+var unknownFieldPattern = regexp.MustCompile(`(\(line \d+:\d+\): )?(unknown field "([^"]+)".*)`)
 
-// explainProtoError rewrites a protojson error for the reader of the YAML
-// file: it drops protobuf-go's deliberately unstable spacing and replaces
-// the JSON position of an unknown field with the YAML line of that key,
-// when the key occurs exactly once in the document.
+// explainProtoError rewrites a protojson or jsonpb error for the reader of
+// the YAML file: it drops protobuf-go's deliberately unstable spacing and
+// gives an unknown field the YAML line of its key, when the key occurs
+// exactly once in the document.
 func explainProtoError(err error, doc yamlDocument) string {
 	message := strings.ReplaceAll(err.Error(), "\u00a0", " ")
 	message = strings.TrimPrefix(message, "proto: ")
@@ -75,11 +76,11 @@ func explainProtoError(err error, doc yamlDocument) string {
 	if match == nil {
 		return message
 	}
-	lines := keyLines(doc.node, match[1])
+	lines := keyLines(doc.node, match[3])
 	if len(lines) != 1 {
 		return message
 	}
-	return fmt.Sprintf("line %d: unknown field %q", lines[0], match[1])
+	return fmt.Sprintf("line %d: %s", lines[0], match[2])
 }
 
 // keyLines returns the line of every mapping key named key in node.
