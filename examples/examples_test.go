@@ -27,3 +27,19 @@ func TestExamplesValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestExamplesAreInTheGuide requires every example file to be linked from
+// the operator's guide, so that a new example is not left undocumented.
+func TestExamplesAreInTheGuide(t *testing.T) {
+	guide, err := os.ReadFile(filepath.Join("..", "docs", "deploy.md"))
+	require.NoError(t, err)
+
+	files, err := filepath.Glob("*.*")
+	require.NoError(t, err)
+	for _, file := range files {
+		if filepath.Ext(file) == ".go" || file == "README.md" {
+			continue
+		}
+		require.Contains(t, string(guide), "](../examples/"+file+")", "docs/deploy.md does not link examples/%s", file)
+	}
+}
