@@ -80,10 +80,9 @@ type pushed struct {
 	version string
 }
 
-// parsePushReference parses REGISTRY/REPOSITORY[:TAG]. A digest reference
-// is refused: a registry stores a pushed manifest under its own digest,
-// so a digest in the reference names nothing that the push chooses, and
-// the printed Istio url and sha256 would then disagree.
+// parsePushReference parses REGISTRY/REPOSITORY[:TAG] and rejects a digest
+// reference, because a registry stores a pushed manifest under its own
+// digest. The printed Istio url and sha256 would then disagree.
 func parsePushReference(reference string, options []name.Option) (name.Tag, error) {
 	ref, err := name.ParseReference(reference, options...)
 	if err != nil {
