@@ -181,7 +181,7 @@ func explainPositionedError(message string, doc yamlDocument) (string, bool) {
 		return fmt.Sprintf("%s: unknown type %q; import the Go package of this type in envoy/bootstrap_test.go (for example _ %q)", where, typeMatch[1], goPackageOf(typeMatch[1])), true
 	}
 	if value := valueProblem.FindString(problem); value != "" {
-		problem = value + " (the value is not shown, because it may hold secrets)"
+		problem = value + " (the value is not shown, because it may contain secrets)"
 		if len(path) > 0 && path[len(path)-1].key == "value" {
 			problem += expectedAnyType(doc, path[:len(path)-1])
 		}
@@ -196,11 +196,11 @@ func expectedAnyType(doc yamlDocument, path jsonPath) string {
 	if len(path) == 0 || path[len(path)-1].key != "configuration" {
 		return ""
 	}
-	given := yamlNodeAt(doc.node, append(path, jsonStep{key: "@type"}))
-	if given == nil {
+	typeNode := yamlNodeAt(doc.node, append(path, jsonStep{key: "@type"}))
+	if typeNode == nil {
 		return ""
 	}
-	return fmt.Sprintf("; the plugin configuration must be a type.googleapis.com/google.protobuf.StringValue holding the JSON; got %q", given.Value)
+	return fmt.Sprintf("; the plugin configuration must be a type.googleapis.com/google.protobuf.StringValue holding the JSON; got %q", typeNode.Value)
 }
 
 // goPackageOf returns the go-control-plane package of an Envoy type URL,
