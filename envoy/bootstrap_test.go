@@ -121,9 +121,9 @@ func TestBootstrapRejectsBrokenFiles(t *testing.T) {
 // It must load Bulwark in at least one envoy.filters.http.wasm filter: one
 // whose vm_config.code.local.filename, or code.remote.http_uri.uri, has a
 // base name matching bulwark*.wasm. Operators may rename the module with
-// its version or fetch it over HTTP (Envoy then requires its sha256), and
-// may run it on several listeners, so each such filter is checked: its
-// plugin configuration must validate and its callout clusters must exist.
+// its version, fetch it over HTTP (Envoy then requires its sha256), or run
+// it on several listeners. So each such filter is checked: its plugin
+// configuration must validate and its callout clusters must exist.
 // A wasm filter with another module name is not checked.
 func checkBootstrap(data []byte) []string {
 	boot, problems := decodeBootstrap(data)
