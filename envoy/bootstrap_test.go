@@ -2,6 +2,7 @@ package envoy
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	wasmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/wasm/v3"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -17,17 +19,26 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
-	// The typed_config types that the bootstraps use. protojson resolves an
-	// Any's "@type" only among registered types, so a bootstrap that uses
-	// another extension needs its package imported here.
+	// The typed_config types that the bootstraps use, and those that
+	// operators commonly add next to a wasm filter: access loggers, the
+	// health check filter, the TLS inspector and upstream HTTP protocol
+	// options. protojson resolves an Any's "@type" only among registered
+	// types, so a bootstrap that uses another extension needs its package
+	// imported here.
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/file/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/access_loggers/stream/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/health_check/v3"
 	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	wasmfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/wasm/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/tls_inspector/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
-	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+	_ "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 )
 
-// wasmFile is the module that a bootstrap must load.
-const wasmFile = "bulwark.wasm"
+// wasmFilePattern matches the base name of the module that a bootstrap
+// loads: bulwark.wasm as make build names it, or a versioned copy such as
+// bulwark-0.1.0.wasm.
+const wasmFilePattern = "bulwark*.wasm"
 
 func TestBootstrapsValidate(t *testing.T) {
 	files, err := filepath.Glob("*.yaml")
@@ -69,14 +80,51 @@ func TestBootstrapUsesEveryCallout(t *testing.T) {
 	require.ElementsMatch(t, []string{"ratelimit", "otel_collector", "login_example_com"}, cfg.CalloutClusters())
 }
 
+// TestBootstrapAcceptsVariations checks the files of testdata/valid-bootstrap,
+// which vary envoy.yaml in ways that Envoy accepts and that keep the
+// plugin safe.
+func TestBootstrapAcceptsVariations(t *testing.T) {
+	files, err := filepath.Glob("testdata/valid-bootstrap/*.yaml")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			require.NoError(t, err)
+
+			require.Empty(t, checkBootstrap(data))
+		})
+	}
+}
+
+func TestBootstrapChecksEveryBulwarkFilter(t *testing.T) {
+	data, err := os.ReadFile("testdata/valid-bootstrap/extensions-sds-two-listeners.yaml")
+	require.NoError(t, err)
+	boot, problems := decodeBootstrap(data)
+	require.Empty(t, problems)
+
+	filters := bulwarkFilters(boot)
+	require.Len(t, filters, 2)
+	require.Contains(t, filters[0].where, "listeners[0]")
+	require.Contains(t, filters[1].where, "listeners[1]")
+}
+
 func TestBootstrapRejectsBrokenFiles(t *testing.T) {
 	checkInvalidFixtures(t, "invalid-bootstrap", checkBootstrap)
 }
 
 // checkBootstrap returns every problem of an Envoy bootstrap in YAML. The
 // bootstrap must decode strictly into the Envoy API types and pass their
-// validation, typed configs included. It must load bulwark.wasm once, with
-// a plugin configuration that validates and whose callout clusters exist.
+// validation, typed configs included.
+//
+// It must load Bulwark in at least one envoy.filters.http.wasm filter: one
+// whose vm_config.code.local.filename, or code.remote.http_uri.uri, has a
+// base name matching bulwark*.wasm. Operators may rename the module with
+// its version, fetch it over HTTP (Envoy then requires its sha256), or run
+// it on several listeners. So each such filter is checked: its plugin
+// configuration must validate and its callout clusters must exist.
+// A wasm filter with another module name is not checked.
 func checkBootstrap(data []byte) []string {
 	boot, problems := decodeBootstrap(data)
 	if boot == nil {
@@ -84,10 +132,21 @@ func checkBootstrap(data []byte) []string {
 	}
 
 	filters := bulwarkFilters(boot)
-	if len(filters) != 1 {
-		return append(problems, fmt.Sprintf("found %d wasm filters loading %s; expected exactly one", len(filters), wasmFile))
+	if len(filters) == 0 {
+		return append(problems, "found no envoy.filters.http.wasm filter loading Bulwark: the test looks for one whose vm_config.code.local.filename (or code.remote.http_uri.uri) has a base name matching "+wasmFilePattern+"; keep the module's name bulwark.wasm, or a versioned name such as bulwark-0.1.0.wasm")
 	}
-	return append(problems, checkWasmFilter(boot, filters[0])...)
+
+	seen := map[string]bool{}
+	for _, filter := range filters {
+		for _, problem := range checkWasmFilter(boot, filter) {
+			// Filters that share a configuration share its cluster problems.
+			if !seen[problem] {
+				seen[problem] = true
+				problems = append(problems, problem)
+			}
+		}
+	}
+	return problems
 }
 
 // decodeBootstrap decodes data into a Bootstrap, with unknown fields
@@ -179,8 +238,8 @@ type bulwarkFilter struct {
 	filter *wasmfilterv3.Wasm
 }
 
-// bulwarkFilters returns the wasm HTTP filters whose local code file is
-// bulwark.wasm, in every HTTP connection manager of the static listeners.
+// bulwarkFilters returns the wasm HTTP filters that load Bulwark, in every
+// HTTP connection manager of the static listeners.
 func bulwarkFilters(boot *bootstrapv3.Bootstrap) []bulwarkFilter {
 	var found []bulwarkFilter
 	for l, listener := range boot.GetStaticResources().GetListeners() {
@@ -195,8 +254,7 @@ func bulwarkFilters(boot *bootstrapv3.Bootstrap) []bulwarkFilter {
 					if httpFilter.GetTypedConfig().UnmarshalTo(&wasm) != nil {
 						continue
 					}
-					code := wasm.GetConfig().GetVmConfig().GetCode().GetLocal().GetFilename()
-					if path.Base(code) != wasmFile {
+					if !loadsBulwark(wasm.GetConfig().GetVmConfig().GetCode()) {
 						continue
 					}
 					where := fmt.Sprintf("static_resources.listeners[%d].filter_chains[%d].filters[%d].typed_config.http_filters[%d]", l, c, f, h)
@@ -239,36 +297,19 @@ func checkWasmFilter(boot *bootstrapv3.Bootstrap, f bulwarkFilter) []string {
 	if cfg == nil {
 		return append(problems, configProblems...)
 	}
-	return append(problems, checkCalloutClusters(boot, cfg.CalloutClusters(), identityProviderAuthorities(cfg))...)
+	return append(problems, checkCalloutClusters(boot, cfg)...)
 }
 
-// checkCalloutClusters checks that each cluster the plugin calls is a
-// static cluster, and that a cluster of an identity provider speaks TLS
-// with the SNI of the host that the plugin sends as :authority.
-func checkCalloutClusters(boot *bootstrapv3.Bootstrap, names []string, providerAuthority map[string]string) []string {
-	var problems []string
-	for _, name := range names {
-		var found bool
-		for _, cluster := range boot.GetStaticResources().GetClusters() {
-			if cluster.GetName() != name {
-				continue
-			}
-			found = true
-
-			authority, isProvider := providerAuthority[name]
-			if !isProvider {
-				continue
-			}
-			var tls tlsv3.UpstreamTlsContext
-			if cluster.GetTransportSocket().GetTypedConfig().UnmarshalTo(&tls) != nil {
-				problems = append(problems, fmt.Sprintf("cluster %q: the plugin fetches keys from this identity provider, so the cluster needs an envoy.transport_sockets.tls transport socket with an UpstreamTlsContext whose sni is %q", name, authority))
-			} else if tls.GetSni() != authority {
-				problems = append(problems, fmt.Sprintf("cluster %q: sni must be %q, the authority the plugin sends; got %q", name, authority, tls.GetSni()))
-			}
-		}
-		if !found {
-			problems = append(problems, fmt.Sprintf("the plugin configuration calls cluster %q, which static_resources.clusters does not define; add that cluster or change the name in the configuration", name))
+// loadsBulwark reports whether code is a local file or a remote URL whose
+// base name matches wasmFilePattern.
+func loadsBulwark(code *corev3.AsyncDataSource) bool {
+	location := code.GetLocal().GetFilename()
+	if uri := code.GetRemote().GetHttpUri().GetUri(); uri != "" {
+		location = uri
+		if parsed, err := url.Parse(uri); err == nil {
+			location = parsed.Path
 		}
 	}
-	return problems
+	matched, err := path.Match(wasmFilePattern, path.Base(location))
+	return err == nil && matched
 }

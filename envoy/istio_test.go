@@ -5,8 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"regexp"
-	"strconv"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -25,6 +24,24 @@ func TestIstioManifestsValidate(t *testing.T) {
 	require.NoError(t, err)
 
 	require.Empty(t, checkIstioManifests(data))
+}
+
+// TestIstioManifestsAcceptVariations checks the files of
+// testdata/valid-istio, which vary istio/wasmplugin.yaml in ways that Istio
+// accepts and that keep the plugin safe.
+func TestIstioManifestsAcceptVariations(t *testing.T) {
+	files, err := filepath.Glob("testdata/valid-istio/*.yaml")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			require.NoError(t, err)
+
+			require.Empty(t, checkIstioManifests(data))
+		})
+	}
 }
 
 func TestIstioManifestsRejectBrokenFiles(t *testing.T) {
@@ -71,7 +88,8 @@ type istioManifests struct {
 // Istio objects. Each object must decode strictly into its istio.io/api
 // type. The one WasmPlugin must load an OCI image in the AUTHN phase and
 // fail closed. Its plugin configuration must validate, and each callout
-// cluster must be the outbound cluster of a ServiceEntry of the file.
+// cluster must be the outbound cluster of a ServiceEntry of the file or of
+// a Kubernetes Service.
 // istio.io/api has no validation code, so the checks are written here.
 func checkIstioManifests(data []byte) []string {
 	docs, err := decodeYAML(data)
@@ -119,8 +137,8 @@ func checkIstioManifests(data []byte) []string {
 		problems = append(problems, checkWasmPlugin(where, plugin, objects)...)
 	}
 	for _, rule := range objects.rules {
-		if findServiceEntry(objects.entries, rule.GetHost()) == nil {
-			problems = append(problems, fmt.Sprintf("%s: spec.host: no ServiceEntry of this file has host %q; add one or fix the host", objects.ruleWhere[rule], rule.GetHost()))
+		if findServiceEntry(objects.entries, rule.GetHost()) == nil && !isKubernetesService(rule.GetHost()) {
+			problems = append(problems, fmt.Sprintf("%s: spec.host: no ServiceEntry of this file has host %q, and it is not a Kubernetes Service name (NAME.NAMESPACE.svc.cluster.local); add a ServiceEntry or fix the host", objects.ruleWhere[rule], rule.GetHost()))
 		}
 	}
 	return problems
@@ -174,6 +192,7 @@ func checkWasmPlugin(where string, plugin *extensionsv1alpha1.WasmPlugin, object
 	if !strings.HasPrefix(plugin.GetUrl(), "oci://") {
 		fail("spec.url: must be an oci:// image reference, the artifact that make oci builds; got %q", plugin.GetUrl())
 	}
+	problems = append(problems, checkPluginDigest(where, plugin)...)
 	if plugin.GetImagePullPolicy() == extensionsv1alpha1.PullPolicy_UNSPECIFIED_POLICY {
 		fail("spec.imagePullPolicy: must be set, to IfNotPresent for a pinned version or Always for a moving tag")
 	}
@@ -207,53 +226,10 @@ func checkWasmPlugin(where string, plugin *extensionsv1alpha1.WasmPlugin, object
 	providers := identityProviderAuthorities(cfg)
 	for _, cluster := range cfg.CalloutClusters() {
 		authority, isProvider := providers[cluster]
-		problems = append(problems, checkIstioCluster(where, cluster, authority, isProvider, objects)...)
+		role := calloutRole{provider: isProvider, authority: authority, rateLimit: cluster == cfg.ClusterRateLimits.Service.Cluster}
+		problems = append(problems, checkIstioCluster(where, cluster, role, objects)...)
 	}
 	return problems
-}
-
-// outboundCluster matches the name that Istio gives the cluster of a
-// service port: outbound|PORT|SUBSET|HOST, without a subset here.
-var outboundCluster = regexp.MustCompile(`^outbound\|([0-9]+)\|\|(.+)$`)
-
-// checkIstioCluster checks that a callout cluster is the outbound cluster
-// of an HTTP port of a ServiceEntry in the file, and that the cluster of
-// an identity provider originates TLS with the SNI of the authority that
-// the plugin sends.
-func checkIstioCluster(where, cluster, authority string, isProvider bool, objects istioManifests) []string {
-	match := outboundCluster.FindStringSubmatch(cluster)
-	if match == nil {
-		return []string{fmt.Sprintf("%s: cluster %q: must be the Istio outbound cluster of a ServiceEntry port in this file, outbound|PORT||HOST", where, cluster)}
-	}
-	number, _ := strconv.ParseUint(match[1], 10, 32)
-	host := match[2]
-
-	entry := findServiceEntry(objects.entries, host)
-	var port *networkingv1alpha3.ServicePort
-	for _, p := range entry.GetPorts() {
-		if uint64(p.GetNumber()) == number {
-			port = p
-		}
-	}
-	if port == nil {
-		return []string{fmt.Sprintf("%s: cluster %q: no ServiceEntry of this file has host %q with port %d; add one or fix the cluster name", where, cluster, host, number)}
-	}
-	if port.GetProtocol() != "HTTP" {
-		return []string{fmt.Sprintf("%s: cluster %q: the ServiceEntry port must have protocol HTTP, because the plugin's callouts are plain HTTP; got %q", where, cluster, port.GetProtocol())}
-	}
-	if !isProvider {
-		return nil
-	}
-
-	tls := originatedTLS(objects.rules, host, port.GetNumber())
-	mode := tls.GetMode()
-	if mode != networkingv1alpha3.ClientTLSSettings_SIMPLE && mode != networkingv1alpha3.ClientTLSSettings_MUTUAL {
-		return []string{fmt.Sprintf("%s: cluster %q: the plugin fetches keys from this identity provider, so a DestinationRule for host %q must originate TLS (mode SIMPLE) on port %d; got mode %s", where, cluster, host, number, mode)}
-	}
-	if tls.GetSni() != authority {
-		return []string{fmt.Sprintf("%s: cluster %q: the DestinationRule's sni must be %q, the authority the plugin sends; got %q", where, cluster, authority, tls.GetSni())}
-	}
-	return nil
 }
 
 // findServiceEntry returns the entry that lists host, or nil.

@@ -65,12 +65,16 @@ func decodeYAML(data []byte) ([]yamlDocument, error) {
 var unknownFieldPattern = regexp.MustCompile(`(\(line \d+:\d+\): )?(unknown field "([^"]+)".*)`)
 
 // explainProtoError rewrites a protojson or jsonpb error for the reader of
-// the YAML file: it drops protobuf-go's deliberately unstable spacing and
-// gives an unknown field the YAML line of its key, when the key occurs
-// exactly once in the document.
+// the YAML file, without protobuf-go's deliberately unstable spacing. A
+// protojson error gets the YAML line and field path of its position, and
+// never repeats a rejected value. A jsonpb unknown field gets the YAML line
+// of its key, when the key occurs exactly once in the document.
 func explainProtoError(err error, doc yamlDocument) string {
 	message := strings.ReplaceAll(err.Error(), "\u00a0", " ")
 	message = strings.TrimPrefix(message, "proto: ")
+	if explained, ok := explainPositionedError(message, doc); ok {
+		return explained
+	}
 
 	match := unknownFieldPattern.FindStringSubmatch(message)
 	if match == nil {

@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"unicode"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -64,6 +66,11 @@ func runOCIBuild(args []string, stdout, stderr io.Writer) int {
 	}
 	if *version != "" && !tagPattern.MatchString(*version) {
 		fmt.Fprintf(stderr, "bulwark oci build: invalid -version %q: use a registry tag of 1 to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'\n", *version)
+		return 2
+	}
+
+	if i := strings.IndexFunc(*revision, unicode.IsControl); i >= 0 {
+		fmt.Fprintf(stderr, "bulwark oci build: invalid -revision %q: control character at byte %d; give one line, such as the output of git rev-parse HEAD\n", *revision, i)
 		return 2
 	}
 
@@ -157,11 +164,15 @@ func runOCIPush(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	ref, digest, err := pushLayout(ctx, *dir, flags.Arg(0), pushOptions{insecure: *insecure})
+	image, err := pushLayout(ctx, *dir, flags.Arg(0), pushOptions{insecure: *insecure})
 	if err != nil {
 		fmt.Fprintf(stderr, "bulwark oci push: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "pushed %s (%s)\n  Istio WasmPlugin: url: oci://%s  sha256: %s\n", ref.Name(), digest, ref.Name(), digest.Hex)
+	if tag := image.ref.TagStr(); image.version != "" && image.version != tag {
+		fmt.Fprintf(stderr, "bulwark oci push: warning: pushed tag %q differs from the image's version %q (org.opencontainers.image.version, from oci build -version); push with tag %s, or build again with -version %s\n",
+			tag, image.version, image.version, tag)
+	}
+	fmt.Fprintf(stdout, "pushed %s (%s)\n  Istio WasmPlugin: url: oci://%s  sha256: %s\n", image.ref.Name(), image.digest, image.ref.Name(), image.digest.Hex)
 	return 0
 }

@@ -225,6 +225,7 @@ func TestOCIBuildRejectsBadInput(t *testing.T) {
 		{"not wasm", []string{"-wasm", notWasm}, "", 1, notWasm + " is not a WebAssembly binary module"},
 		{"wasm header only in part", []string{"-wasm", writeModule(t, []byte("\x00asm"))}, "", 1, "is not a WebAssembly binary module"},
 		{"invalid version", []string{"-version", "v1/2"}, "", 2, `invalid -version "v1/2"`},
+		{"revision with newline", []string{"-revision", "abc123\nmalicious: yes"}, "", 2, `invalid -revision "abc123\nmalicious: yes": control character at byte 6`},
 		{"invalid epoch", nil, "yesterday", 2, `invalid SOURCE_DATE_EPOCH "yesterday"`},
 		{"negative epoch", nil, "-5", 2, `invalid SOURCE_DATE_EPOCH "-5"`},
 		{"unexpected argument", []string{"extra"}, "", 2, `unexpected argument "extra"`},

@@ -117,6 +117,9 @@ func TestOCIPushRejectsBadInput(t *testing.T) {
 		{"missing layout", []string{"-layout", missing, host + "/bulwark:1"}, 1, "reading the OCI image layout " + missing + " failed"},
 		{"missing layout hint", []string{"-layout", missing, host + "/bulwark:1"}, 1, "run make oci first"},
 		{"invalid reference", []string{"-layout", layoutDir, host + "/Bulwark:1"}, 1, `invalid image reference "` + host + `/Bulwark:1"`},
+		{"upper-case repository", []string{"-layout", layoutDir, host + "/team/Bulwark:1"}, 1, `repository names must be lower case (got "team/Bulwark")`},
+		{"digest reference", []string{"-layout", layoutDir, host + "/bulwark@sha256:" + strings.Repeat("ab", 32)}, 1, "push needs a tag, not a digest"},
+		{"tag and digest", []string{"-layout", layoutDir, host + "/bulwark:1@sha256:" + strings.Repeat("ab", 32)}, 1, "push needs a tag, not a digest"},
 		{"no reference", []string{"-layout", layoutDir}, 2, "usage: bulwark oci push"},
 	}
 	for _, tc := range tests {
@@ -126,5 +129,34 @@ func TestOCIPushRejectsBadInput(t *testing.T) {
 			require.Equal(t, tc.wantCode, code)
 			require.Contains(t, stderr, tc.want)
 		})
+	}
+}
+
+// TestOCIPushWarnsOfOtherTag pushes an image built with -version 0.1.0
+// under the tag 0.2.0: the push succeeds with a warning on stderr.
+func TestOCIPushWarnsOfOtherTag(t *testing.T) {
+	host := startRegistry(t, "")
+	dir, _ := buildLayout(t, writeModule(t, testModule(13, 100)), "-version", "0.1.0")
+
+	code, stdout, stderr := runCommand("oci", "push", "-layout", dir, host+"/bulwark:0.2.0")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "pushed "+host+"/bulwark:0.2.0")
+	require.Contains(t, stderr, `warning: pushed tag "0.2.0" differs from the image's version "0.1.0"`)
+
+	code, _, stderr = runCommand("oci", "push", "-layout", dir, host+"/bulwark:0.1.0")
+	require.Equal(t, 0, code, stderr)
+	require.Empty(t, stderr)
+}
+
+func TestRepositoryPart(t *testing.T) {
+	tests := map[string]string{
+		"registry.example.com/team/Bulwark:0.1.0": "team/Bulwark",
+		"127.0.0.1:5000/bulwark":                  "bulwark",
+		"localhost/Bulwark@sha256:00":             "Bulwark",
+		"Team/bulwark:1":                          "Team/bulwark",
+		"bulwark":                                 "bulwark",
+	}
+	for reference, want := range tests {
+		require.Equal(t, want, repositoryPart(reference), reference)
 	}
 }
