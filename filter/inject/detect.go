@@ -59,7 +59,9 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 	if s.want(PathTraversal) && (c.has(cDot) && c.has(cSlash|cBackslash|cNonASCII) || exhaustive) {
 		s.checkTraversal(folded, foldSteps, loc)
 	}
-	t := traits{classes: c, pairs: pairsOf(folded)}
+	// The index finds the built-in signatures' keywords itself, and
+	// custom signatures have none, so the pair set is not needed.
+	t := traits{classes: c}
 	s.checkSignatures(builtinSignatures, builtinIndex, folded, &t, foldSteps, loc)
 	s.checkSignatures(s.policy.Custom, nil, folded, &t, foldSteps, loc)
 
@@ -67,7 +69,7 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 		var plain string
 		plain, s.shellBuffer = deobfuscateShell(folded, s.shellBuffer)
 		if plain != "" {
-			pt := traitsOf(plain)
+			pt := traits{classes: classify(plain)}
 			s.checkSignatures(shellSignatures, shellIndex, plain, &pt, foldSteps, loc)
 		}
 	}
@@ -162,20 +164,17 @@ func (s *scan) checkSignatures(set []Signature, index *classIndex, folded string
 		return
 	}
 
-	// The steps of checkSignature, Signature.matches and containsKeyword,
-	// written out in one loop, because in wasm each function call costs
-	// more than a pre-check. The index already met every signature's
-	// needs.
-	for next := index.candidates(t.classes); next != 0 && !s.full(); next &= next - 1 {
+	// The steps of checkSignature and Signature.matches, written out in
+	// one loop, because in wasm each function call costs more than a
+	// pre-check. The index already met every signature's needs and
+	// keywords, in one pass over the value for all of them.
+	next := index.candidates(t.classes)
+	if next != 0 {
+		next &= index.keywords.match(folded)
+	}
+	for ; next != 0 && !s.full(); next &= next - 1 {
 		sig := &set[bits.TrailingZeros64(next)]
 		if sig.Severity < s.policy.Sensitivity {
-			continue
-		}
-		keyword := len(sig.anyOf) == 0
-		for k := 0; k < len(sig.anyOf) && !keyword; k++ {
-			keyword = t.pairs.covers(&sig.anyOf[k].pairs) && strings.Contains(folded, sig.anyOf[k].text)
-		}
-		if !keyword {
 			continue
 		}
 		if sig.precheck != nil && !sig.precheck(folded) || sig.guard != nil && !sig.guard(folded) {

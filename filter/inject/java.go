@@ -21,6 +21,15 @@ var javaGadgets = keywords(
 	"org.apache.commons.collections", "javax.script.scriptenginemanager",
 )
 
+// javaGadgetIndex finds the keywords of javaGadgets in one pass.
+var javaGadgetIndex = func() *keywordIndex {
+	words := make([]string, len(javaGadgets))
+	for i, k := range javaGadgets {
+		words[i] = k.text
+	}
+	return newKeywordIndex([][]string{words})
+}()
+
 // javaGadgetClasses are the gadget names of javaGadgets and a few
 // shorter ones, as Java spells them, that base64-encoded payloads carry.
 var javaGadgetClasses = []string{
@@ -110,17 +119,18 @@ func (s *scan) checkToken(token string, c class, loc Location) {
 	if c.has(cUpper) {
 		folded, steps = strings.ToLower(token), CaseFold
 	}
-	t := traits{classes: c &^ cUpper, pairs: pairsOf(folded)}
+	t := traits{classes: c &^ cUpper}
 	if dunder || hexPath {
 		s.checkSignatures(builtinSignatures, builtinIndex, folded, &t, steps, loc)
 	} else if c.has(cDot) {
 		// Node.js objects such as process.env are tokens too.
+		t.pairs = pairsOf(folded)
 		s.checkSignature(nodeSignature, folded, &t, steps, loc)
 	}
 	s.checkSignatures(s.policy.Custom, nil, folded, &t, steps, loc)
 
 	switch {
-	case len(token) >= minGadgetBytes && containsKeyword(folded, &t.pairs, javaGadgets):
+	case len(token) >= minGadgetBytes && javaGadgetIndex.match(folded) != 0:
 		s.add(Finding{Category: CodeInjection, Rule: "code-java-class", Severity: High, Location: loc, Transforms: steps})
 	case c.has(cDot) && javaClassName(folded):
 		s.add(Finding{Category: CodeInjection, Rule: "code-java-class-name", Severity: High, Location: loc, Transforms: steps})
