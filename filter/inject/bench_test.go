@@ -50,3 +50,32 @@ func BenchmarkSniffOrder(b *testing.B) {
 		}
 	}
 }
+
+// typicalBody is that request's 2 KiB JSON body: eight orders.
+func typicalBody() []byte {
+	body := `{"items":[` + orderObject
+	for range 7 {
+		body += "," + orderObject
+	}
+	return []byte(body + `]}`)
+}
+
+func BenchmarkScanBodyTypical(b *testing.B) {
+	policy := DefaultPolicy()
+	body := typicalBody()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if findings := policy.ScanBody("application/json", body); len(findings) != 0 {
+			b.Fatalf("findings in a benign body: %v", findings)
+		}
+	}
+}
+
+func BenchmarkScanTargetTypical(b *testing.B) {
+	policy := DefaultPolicy()
+	for b.Loop() {
+		if findings := policy.ScanTarget("/orders/search?status=open&sort=-created_at&page=2&per_page=50&q=blue+wool+scarf"); len(findings) != 0 {
+			b.Fatalf("findings in a benign target: %v", findings)
+		}
+	}
+}

@@ -14,13 +14,24 @@ import (
 // below runs only when the value contains the classes its detector needs,
 // so an ordinary value costs that pass and a few tests.
 func (s *scan) checkValue(raw string, plus bool, loc Location) {
+	s.checkClassified(raw, classifyValue(raw), plus, loc)
+}
+
+// classifyValue returns the classes of the bytes of raw that checkValue
+// reads: the first maxValueBytes.
+func classifyValue(raw string) class {
+	return classify(raw[:min(len(raw), maxValueBytes)])
+}
+
+// checkClassified is checkValue for a value whose classes c
+// classifyValue returned.
+func (s *scan) checkClassified(raw string, c class, plus bool, loc Location) {
 	if len(raw) == 0 {
 		return
 	}
 	if len(raw) > maxValueBytes {
 		raw = raw[:maxValueBytes]
 	}
-	c := classify(raw)
 	if c.only(cToken) && len(raw) <= maxTokenBytes {
 		s.checkToken(raw, c, loc)
 		return
@@ -236,13 +247,6 @@ func (s *scan) checkOperatorKey(key string, loc Location) {
 
 // maxTokenBytes bounds the values that checkToken handles alone.
 const maxTokenBytes = 64
-
-// isPlainToken reports whether v holds only letters, digits and "-_.",
-// which no detector besides checkToken flags, so that the common value
-// costs one pass.
-func isPlainToken(v string) bool {
-	return len(v) <= maxTokenBytes && classify(v).only(cToken)
-}
 
 // sqlContinuation reports whether the value, whose classes are c, is worth
 // checking as SQL that follows the end of a string or number literal. A

@@ -26,6 +26,10 @@ type jsonWalker struct {
 	// and value, because in wasm a call costs more than that check.
 	scan    *scan
 	visitor jsonVisitor
+
+	// unexcluded is set when scan is set and its policy excludes no JSON
+	// path, so that skip only counts findings.
+	unexcluded bool
 }
 
 // jsonVisitor receives what a jsonWalker without a scan finds, in tests.
@@ -47,22 +51,31 @@ type jsonVisitor interface {
 // strings (see scan.add), so nothing refers to body after the scan.
 func (s *scan) json(body []byte) {
 	data := unsafe.String(unsafe.SliceData(body), len(body))
-	w := jsonWalker{data: data, path: make([]pathStep, 0, 8), scan: s}
+	w := jsonWalker{data: data, path: make([]pathStep, 0, 8), scan: s, unexcluded: len(s.policy.Exclusions.JSONPaths) == 0}
 	s.jsonPath = &w.path
 	w.value(0)
 	s.jsonPath = nil
 }
 
-func (w *jsonWalker) visit(text string, kind LocationKind) {
+func (w *jsonWalker) visit(text string, c class, kind LocationKind) {
 	if w.scan != nil {
-		w.scan.visitJSON(text, kind)
+		w.scan.visitJSON(text, c, kind)
 		return
 	}
 	w.visitor.visitJSON(w, text, kind)
 }
 
 // skip reports whether the walk ends or leaves out the value at w.path.
+// A scan without JSON exclusions needs one comparison, which the
+// compiler inlines, because in wasm a call costs more than that.
 func (w *jsonWalker) skip() bool {
+	if w.unexcluded {
+		return len(w.scan.findings) >= MaxFindings
+	}
+	return w.skipOrStop()
+}
+
+func (w *jsonWalker) skipOrStop() bool {
 	if s := w.scan; s != nil {
 		return len(s.findings) >= MaxFindings ||
 			len(s.policy.Exclusions.JSONPaths) > 0 && s.policy.Exclusions.jsonPath(w.path)
@@ -71,18 +84,29 @@ func (w *jsonWalker) skip() bool {
 }
 
 // visitJSON scans a key as a NoSQL operator and as a value, and a leaf as a
-// value. The path is formatted only for a finding; see scan.add.
-func (s *scan) visitJSON(text string, kind LocationKind) {
+// value. c contains the classes of text. The path is formatted only for a
+// finding; see scan.add.
+func (s *scan) visitJSON(text string, c class, kind LocationKind) {
 	if kind == InJSONKey {
 		loc := Location{Kind: InJSONKey}
 		s.checkOperatorKey(text, loc)
-		s.checkValue(text, false, loc)
+		s.checkClassified(text, c, false, loc)
 		return
 	}
-	if len(text) < minBase64Core && isPlainToken(text) {
+	if len(text) < minBase64Core && c.only(cToken) {
 		return
 	}
-	s.checkValue(text, false, Location{Kind: kind})
+	s.checkClassified(text, c, false, Location{Kind: kind})
+}
+
+// quietJSON reports whether visitJSON would find nothing in text, whose
+// classes are c, without calling it: a leaf or key that is a plain token
+// which no detector reads (see scan.quietToken).
+func (w *jsonWalker) quietJSON(text string, c class, kind LocationKind) bool {
+	if w.scan == nil || !c.only(cToken) || len(text) > maxTokenBytes {
+		return false
+	}
+	return kind == InJSONValue && len(text) < minBase64Core || w.scan.quietToken(text, c)
 }
 
 // value walks the value that starts at or after data[i], after spaces,
@@ -95,13 +119,15 @@ func (w *jsonWalker) value(i int) int {
 
 	switch w.data[i] {
 	case '"':
-		text, end := w.str(i)
-		w.visit(text, InJSONValue)
+		text, c, end := w.str(i)
+		if !w.quietJSON(text, c, InJSONValue) {
+			w.visit(text, c, InJSONValue)
+		}
 		return end
 	case '{', '[':
 		if len(w.path) >= MaxJSONDepth {
 			end := w.skipValue(i)
-			w.visit(w.data[i:end], InJSONValue)
+			w.visit(w.data[i:end], classifyValue(w.data[i:end]), InJSONValue)
 			return end
 		}
 		return w.container(i)
@@ -117,15 +143,16 @@ func (w *jsonWalker) container(i int) int {
 	for index := 0; w.data[i] != '}' && w.data[i] != ']'; index++ {
 		step := pathStep{index: index, isIndex: true}
 		var key string
+		var keyClasses class
 		if isObject {
-			key, i = w.str(i)
+			key, keyClasses, i = w.str(i)
 			i = w.skipSpace(i) + 1 // the colon
 			step = pathStep{key: key}
 		}
 		w.path = append(w.path, step)
 
-		if isObject && !w.skip() {
-			w.visit(key, InJSONKey)
+		if isObject && !w.skip() && !w.quietJSON(key, keyClasses, InJSONKey) {
+			w.visit(key, keyClasses, InJSONKey)
 		}
 		i = w.skipSpace(w.value(i))
 
@@ -138,37 +165,55 @@ func (w *jsonWalker) container(i int) int {
 }
 
 // str returns the text of the string at data[i], unescaped as gjson
-// unescapes it, and the index just past its closing quote.
-func (w *jsonWalker) str(i int) (string, int) {
-	escaped := false
+// unescapes it, the classes of the text as classifyValue finds them, and
+// the index just past its closing quote. It classifies the bytes as it
+// looks for the quote, so that a string is read once.
+func (w *jsonWalker) str(i int) (string, class, int) {
+	var c class
 	for j := i + 1; j < len(w.data); j++ {
+		b := w.data[j]
+		switch b {
+		case '\\':
+			end := w.skipString(j)
+			text := gjson.Parse(w.data[i:end]).Str
+			return text, classifyValue(text), end
+		case '"':
+			text := w.data[i+1 : j]
+			if len(text) > maxValueBytes {
+				c = classifyValue(text)
+			}
+			return text, c, j + 1
+		}
+		c |= byteClass[b]
+	}
+	return w.data[i+1:], classifyValue(w.data[i+1:]), len(w.data) // not reached in valid JSON
+}
+
+// skipString returns the index just past the closing quote of the string
+// that contains data[j].
+func (w *jsonWalker) skipString(j int) int {
+	for ; j < len(w.data); j++ {
 		switch w.data[j] {
 		case '\\':
-			escaped = true
 			j++
 		case '"':
-			if escaped {
-				return gjson.Parse(w.data[i : j+1]).Str, j + 1
-			}
-			return w.data[i+1 : j], j + 1
+			return j + 1
 		}
 	}
-	return w.data[i+1:], len(w.data) // not reached in valid JSON
+	return len(w.data)
 }
 
 // skipValue returns the index just past the value at data[i].
 func (w *jsonWalker) skipValue(i int) int {
 	switch w.data[i] {
 	case '"':
-		_, end := w.str(i)
-		return end
+		return w.skipString(i + 1)
 	case '{', '[':
 		depth := 0
 		for j := i; j < len(w.data); j++ {
 			switch w.data[j] {
 			case '"':
-				_, end := w.str(j)
-				j = end - 1
+				j = w.skipString(j+1) - 1
 			case '{', '[':
 				depth++
 			case '}', ']':

@@ -101,3 +101,39 @@ func TestJavaGadgetIndexMatchesKeywords(t *testing.T) {
 		require.Equal(t, containsKeyword(s, &pairs, javaGadgets), javaGadgetIndex.match(s) != 0, "%q", s)
 	}
 }
+
+// TestQuietTokenHidesNoFinding checks that scanToken finds nothing in the
+// random tokens that quietToken rules out, with and without a custom
+// signature.
+func TestQuietTokenHidesNoFinding(t *testing.T) {
+	custom, err := NewSignature("custom-token", CodeInjection, High, `^ab`)
+	require.NoError(t, err)
+	withCustom := DefaultPolicy()
+	withCustom.Custom = []Signature{custom}
+
+	r := rand.New(rand.NewPCG(13, 14))
+	pieces := []string{"a", "b", "X", "7", "-", "_", ".", "__", "0x2", "0X2e", "proto", "process", ".env",
+		"java.", "lang", "runtime", "invoker", "transformer", "forclosure", "rO0AB", "cm9P", "Q2xvc3VyZQ", "ab"}
+	quiet, flagged := 0, 0
+	for range 50_000 {
+		var b strings.Builder
+		for n := 1 + r.IntN(6); n > 0 && b.Len() < maxTokenBytes-10; n-- {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		token := b.String()
+		c := classify(token)
+		require.True(t, c.only(cToken), "%q is not a token", token)
+		for _, policy := range []*Policy{DefaultPolicy(), withCustom} {
+			s := scan{policy: policy}
+			s.scanToken(token, c, Location{Kind: InJSONKey})
+			if s.quietToken(token, c) {
+				quiet++
+				require.Empty(t, s.findings, "quietToken rules out %q, which scanToken flags", token)
+			} else if len(s.findings) > 0 {
+				flagged++
+			}
+		}
+	}
+	require.Greater(t, quiet, 5_000, "too few random tokens are quiet to test quietToken")
+	require.Greater(t, flagged, 5_000, "too few random tokens are flagged to test quietToken")
+}
