@@ -164,3 +164,12 @@ func TestDeobfuscateShellMatchesReplacer(t *testing.T) {
 		require.Equal(t, want, got, "%q", v)
 	}
 }
+
+// TestShellTrickStartCoversTricks checks that shellTrickStart contains the
+// class of the first byte of every shell trick, which deobfuscateShell
+// looks for before it tries the tricks.
+func TestShellTrickStartCoversTricks(t *testing.T) {
+	for _, trick := range shellTricks {
+		require.True(t, byteClass[trick[0][0]]&shellTrickStart != 0, "%q", trick[0])
+	}
+}

@@ -343,28 +343,36 @@ var shellTricks = [][2]string{
 // when it has none. The result shares memory with buf, which it returns
 // grown, so it is valid only until buf is used again.
 func deobfuscateShell(folded string, buf []byte) (string, []byte) {
-	if !strings.ContainsAny(folded, "'\"\\$<>") {
-		return "", buf
-	}
-
 	buf = buf[:0]
 	changed := false
+	run := 0 // the start of the bytes not yet copied to buf
 	for i := 0; i < len(folded); {
-		trick := matchShellTrick(folded[i:])
-		if trick == nil {
-			buf = append(buf, folded[i])
+		if byteClass[folded[i]]&shellTrickStart == 0 {
 			i++
 			continue
 		}
+		trick := matchShellTrick(folded[i:])
+		if trick == nil {
+			i++
+			continue
+		}
+		// Plain bytes are copied a run at a time, because in wasm an
+		// append per byte costs more than the rest of the loop.
+		buf = append(buf, folded[run:i]...)
 		buf = append(buf, trick[1]...)
 		i += len(trick[0])
+		run = i
 		changed = true
 	}
 	if !changed {
 		return "", buf
 	}
+	buf = append(buf, folded[run:]...)
 	return unsafe.String(unsafe.SliceData(buf), len(buf)), buf
 }
+
+// shellTrickStart contains the classes of the first bytes of shellTricks.
+const shellTrickStart = cBackslash | cSQuote | cDQuote | cDollar | cLT | cGT
 
 // matchShellTrick returns the first of shellTricks that s starts with, or
 // nil.
