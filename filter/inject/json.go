@@ -13,10 +13,11 @@ const MaxJSONDepth = 32
 
 func validJSON(data []byte) bool { return gjson.ValidBytes(data) }
 
-// jsonWalker visits every key and string leaf of a JSON document that
-// validJSON accepted, in one pass over its bytes. It reads numbers and
-// literals only to skip them, where a walk with gjson's ForEach reads each
-// container once per level of nesting and parses every number.
+// jsonWalker visits every key and string leaf of a JSON document, and
+// checks that the document is valid as validJSON does, in one pass over
+// its bytes. It reads numbers and literals only to check their syntax,
+// where a walk with gjson's ForEach reads each container once per level
+// of nesting and parses every number.
 type jsonWalker struct {
 	data string
 	path []pathStep
@@ -45,16 +46,26 @@ type jsonVisitor interface {
 	stopJSON() bool
 }
 
-// json scans a body that validJSON accepted. The walk reads body through
-// a string that shares its memory, without a copy, because no finding
-// keeps text of the body: JSON locations are paths formatted into new
-// strings (see scan.add), so nothing refers to body after the scan.
-func (s *scan) json(body []byte) {
+// json scans body as JSON and reports whether it is valid JSON, as
+// validJSON would. When it is not, the findings are those of the part
+// before the error, and the caller drops them. The walk reads body
+// through a string that shares its memory, without a copy, because no
+// finding keeps text of the body: JSON locations are paths formatted into
+// new strings (see scan.add), so nothing refers to body after the scan.
+func (s *scan) json(body []byte) bool {
 	data := unsafe.String(unsafe.SliceData(body), len(body))
 	w := jsonWalker{data: data, path: make([]pathStep, 0, 8), scan: s, unexcluded: len(s.policy.Exclusions.JSONPaths) == 0}
 	s.jsonPath = &w.path
-	w.value(0)
+	valid := w.document()
 	s.jsonPath = nil
+	return valid
+}
+
+// document walks the whole of w.data, one value between spaces, and
+// reports whether it is valid JSON.
+func (w *jsonWalker) document() bool {
+	end, ok := w.value(0)
+	return ok && w.skipSpace(end) == len(w.data)
 }
 
 func (w *jsonWalker) visit(text string, c class, kind LocationKind) {
@@ -110,43 +121,58 @@ func (w *jsonWalker) quietJSON(text string, c class, kind LocationKind) bool {
 }
 
 // value walks the value that starts at or after data[i], after spaces,
-// and returns the index just past it.
-func (w *jsonWalker) value(i int) int {
+// and returns the index just past it and whether it is valid.
+func (w *jsonWalker) value(i int) (int, bool) {
 	i = w.skipSpace(i)
+	if i >= len(w.data) {
+		return i, false
+	}
 	if w.skip() {
-		return w.skipValue(i)
+		return w.validValue(i)
 	}
 
 	switch w.data[i] {
 	case '"':
-		text, c, end := w.str(i)
-		if !w.quietJSON(text, c, InJSONValue) {
+		text, c, end, ok := w.str(i)
+		if ok && !w.quietJSON(text, c, InJSONValue) {
 			w.visit(text, c, InJSONValue)
 		}
-		return end
+		return end, ok
 	case '{', '[':
 		if len(w.path) >= MaxJSONDepth {
-			end := w.skipValue(i)
-			w.visit(w.data[i:end], classifyValue(w.data[i:end]), InJSONValue)
-			return end
+			end, ok := w.validValue(i)
+			if ok {
+				w.visit(w.data[i:end], classifyValue(w.data[i:end]), InJSONValue)
+			}
+			return end, ok
 		}
 		return w.container(i)
 	}
-	return w.skipValue(i)
+	return w.validValue(i)
 }
 
 // container walks the object or array at data[i] and returns the index
-// just past it.
-func (w *jsonWalker) container(i int) int {
+// just past it and whether it is valid.
+func (w *jsonWalker) container(i int) (int, bool) {
 	isObject := w.data[i] == '{'
+	closing := byte(']')
+	if isObject {
+		closing = '}'
+	}
 	i = w.skipSpace(i + 1)
-	for index := 0; w.data[i] != '}' && w.data[i] != ']'; index++ {
+	if i < len(w.data) && w.data[i] == closing {
+		return i + 1, true
+	}
+
+	for index := 0; ; index++ {
 		step := pathStep{index: index, isIndex: true}
 		var key string
 		var keyClasses class
 		if isObject {
-			key, keyClasses, i = w.str(i)
-			i = w.skipSpace(i) + 1 // the colon
+			var ok bool
+			if key, keyClasses, i, ok = w.memberKey(i); !ok {
+				return i, false
+			}
 			step = pathStep{key: key}
 		}
 		w.path = append(w.path, step)
@@ -154,87 +180,72 @@ func (w *jsonWalker) container(i int) int {
 		if isObject && !w.skip() && !w.quietJSON(key, keyClasses, InJSONKey) {
 			w.visit(key, keyClasses, InJSONKey)
 		}
-		i = w.skipSpace(w.value(i))
-
+		end, ok := w.value(i)
 		w.path = w.path[:len(w.path)-1]
-		if w.data[i] == ',' {
-			i = w.skipSpace(i + 1)
+		if !ok {
+			return end, false
 		}
+
+		i = w.skipSpace(end)
+		switch {
+		case i >= len(w.data):
+			return i, false
+		case w.data[i] == closing:
+			return i + 1, true
+		case w.data[i] != ',':
+			return i, false
+		}
+		i = w.skipSpace(i + 1)
 	}
-	return i + 1
+}
+
+// memberKey reads the key of an object member at data[i] and the colon
+// after it, and returns the key, its classes, the index just past the
+// colon and whether both are valid.
+func (w *jsonWalker) memberKey(i int) (string, class, int, bool) {
+	if i >= len(w.data) || w.data[i] != '"' {
+		return "", 0, i, false
+	}
+	key, c, end, ok := w.str(i)
+	if !ok {
+		return "", 0, end, false
+	}
+	end = w.skipSpace(end)
+	if end >= len(w.data) || w.data[end] != ':' {
+		return "", 0, end, false
+	}
+	return key, c, end + 1, true
 }
 
 // str returns the text of the string at data[i], unescaped as gjson
-// unescapes it, the classes of the text as classifyValue finds them, and
-// the index just past its closing quote. It classifies the bytes as it
-// looks for the quote, so that a string is read once.
-func (w *jsonWalker) str(i int) (string, class, int) {
+// unescapes it, the classes of the text as classifyValue finds them, the
+// index just past its closing quote, and whether the string is valid. It
+// classifies the bytes as it looks for the quote, so that a string is
+// read once.
+func (w *jsonWalker) str(i int) (string, class, int, bool) {
 	var c class
 	for j := i + 1; j < len(w.data); j++ {
 		b := w.data[j]
-		switch b {
-		case '\\':
-			end := w.skipString(j)
-			text := gjson.Parse(w.data[i:end]).Str
-			return text, classifyValue(text), end
-		case '"':
+		switch {
+		case b == '"':
 			text := w.data[i+1 : j]
 			if len(text) > maxValueBytes {
 				c = classifyValue(text)
 			}
-			return text, c, j + 1
+			return text, c, j + 1, true
+		case b == '\\':
+			end, ok := w.validString(i + 1)
+			if !ok {
+				return "", 0, end, false
+			}
+			text := gjson.Parse(w.data[i:end]).Str
+			return text, classifyValue(text), end, true
+		case b < ' ':
+			return "", 0, j, false
 		}
 		c |= byteClass[b]
 	}
-	return w.data[i+1:], classifyValue(w.data[i+1:]), len(w.data) // not reached in valid JSON
-}
-
-// skipString returns the index just past the closing quote of the string
-// that contains data[j].
-func (w *jsonWalker) skipString(j int) int {
-	for ; j < len(w.data); j++ {
-		switch w.data[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
-		}
-	}
-	return len(w.data)
-}
-
-// skipValue returns the index just past the value at data[i].
-func (w *jsonWalker) skipValue(i int) int {
-	switch w.data[i] {
-	case '"':
-		return w.skipString(i + 1)
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(w.data); j++ {
-			switch w.data[j] {
-			case '"':
-				j = w.skipString(j+1) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return j + 1
-				}
-			}
-		}
-		return len(w.data)
-	}
-	j := i
-	for j < len(w.data) && !jsonValueEnd(w.data[j]) {
-		j++
-	}
-	return j
-}
-
-// jsonValueEnd reports whether c ends a number or a literal.
-func jsonValueEnd(c byte) bool {
-	return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r'
+	return "", 0, len(w.data), false
 }
 
 func (w *jsonWalker) skipSpace(i int) int {
