@@ -120,16 +120,20 @@ func (p *Policy) ScanBody(contentType string, body []byte) []Finding {
 	if p.Disabled || len(body) == 0 {
 		return nil
 	}
-	s := scan{policy: p}
+	s := newScan(p)
+	s.body(contentType, body)
+	return s.release()
+}
 
+func (s *scan) body(contentType string, body []byte) {
 	// The JSON walk checks the syntax as it goes, so that a JSON body,
 	// the common case, is read once. When the body turns out not to be
 	// JSON, the findings of its walk are dropped.
 	if mayBeJSON(body) {
 		if s.json(body) {
-			return s.findings
+			return
 		}
-		s.findings = nil
+		s.findings = s.findings[:0]
 	}
 
 	kind, boundary := sniffNotJSON(contentType, body)
@@ -143,7 +147,6 @@ func (p *Policy) ScanBody(contentType string, body []byte) []Finding {
 	default:
 		s.text(string(body))
 	}
-	return s.findings
 }
 
 // text scans a body of unknown structure in windows of maxValueBytes, and

@@ -54,7 +54,8 @@ type jsonVisitor interface {
 // new strings (see scan.add), so nothing refers to body after the scan.
 func (s *scan) json(body []byte) bool {
 	data := unsafe.String(unsafe.SliceData(body), len(body))
-	w := jsonWalker{data: data, path: make([]pathStep, 0, 8), scan: s, unexcluded: len(s.policy.Exclusions.JSONPaths) == 0}
+	w := &s.walker
+	*w = jsonWalker{data: data, path: w.path[:0], scan: s, unexcluded: len(s.policy.Exclusions.JSONPaths) == 0}
 	s.jsonPath = &w.path
 	valid := w.document()
 	s.jsonPath = nil
