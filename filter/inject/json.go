@@ -224,12 +224,13 @@ func (w *jsonWalker) memberKey(i int) (string, class, int, bool) {
 // classifies the bytes as it looks for the quote, so that a string is
 // read once.
 func (w *jsonWalker) str(i int) (string, class, int, bool) {
+	data := w.data // a local, which the loop does not reload from w
 	var c class
-	for j := i + 1; j < len(w.data); j++ {
-		b := w.data[j]
+	for j := i + 1; j < len(data); j++ {
+		b := data[j]
 		switch {
 		case b == '"':
-			text := w.data[i+1 : j]
+			text := data[i+1 : j]
 			if len(text) > maxValueBytes {
 				c = classifyValue(text)
 			}
@@ -239,18 +240,19 @@ func (w *jsonWalker) str(i int) (string, class, int, bool) {
 			if !ok {
 				return "", 0, end, false
 			}
-			text := gjson.Parse(w.data[i:end]).Str
+			text := gjson.Parse(data[i:end]).Str
 			return text, classifyValue(text), end, true
 		case b < ' ':
 			return "", 0, j, false
 		}
 		c |= byteClass[b]
 	}
-	return "", 0, len(w.data), false
+	return "", 0, len(data), false
 }
 
 func (w *jsonWalker) skipSpace(i int) int {
-	for i < len(w.data) && (w.data[i] == ' ' || w.data[i] == '\t' || w.data[i] == '\n' || w.data[i] == '\r') {
+	data := w.data
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
 		i++
 	}
 	return i

@@ -70,21 +70,22 @@ func (w *jsonWalker) validContainer(i int) (int, bool) {
 // validString checks the rest of a string whose opening quote is at
 // data[i-1], and returns the index just past its closing quote.
 func (w *jsonWalker) validString(i int) (int, bool) {
-	for ; i < len(w.data); i++ {
-		switch b := w.data[i]; {
+	data := w.data
+	for ; i < len(data); i++ {
+		switch b := data[i]; {
 		case b == '"':
 			return i + 1, true
 		case b < ' ':
 			return i, false
 		case b == '\\':
 			i++
-			if i >= len(w.data) {
+			if i >= len(data) {
 				return i, false
 			}
-			switch w.data[i] {
+			switch data[i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 			case 'u':
-				if i+4 >= len(w.data) || !isHex(w.data[i+1]) || !isHex(w.data[i+2]) || !isHex(w.data[i+3]) || !isHex(w.data[i+4]) {
+				if i+4 >= len(data) || !isHex(data[i+1]) || !isHex(data[i+2]) || !isHex(data[i+3]) || !isHex(data[i+4]) {
 					return i, false
 				}
 				i += 4

@@ -30,11 +30,15 @@ type keywordIndex struct {
 // match returns the groups with a keyword that occurs in s, and the
 // groups without keywords.
 func (x *keywordIndex) match(s string) uint64 {
+	// The fields are read into locals once, because the compiler reloads
+	// a field through x in every iteration, and in wasm each load is a
+	// memory access.
+	next, column, foundAt, columns := x.next, &x.column, x.found, x.columns
 	found := x.always
 	state := 0
 	for i := 0; i < len(s); i++ {
-		state = int(x.next[state*x.columns+int(x.column[s[i]])])
-		found |= x.found[state]
+		state = int(next[state*columns+int(column[s[i]])])
+		found |= foundAt[state]
 	}
 	return found
 }
