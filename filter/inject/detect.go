@@ -183,12 +183,23 @@ func (s *scan) checkSignatures(set []Signature, index *classIndex, folded string
 	if next != 0 {
 		next &= index.keywords.match(folded)
 	}
+	separatorCommand := 0 // commandAfterSeparator's result: 0 not run yet, 1 false, 2 true
 	for ; next != 0 && !s.full(); next &= next - 1 {
 		sig := &set[bits.TrailingZeros64(next)]
-		if sig.Severity < s.policy.Sensitivity {
+		if sig.Severity < s.policy.Sensitivity || sig.precheck != nil && !sig.precheck(folded) {
 			continue
 		}
-		if sig.precheck != nil && !sig.precheck(folded) || sig.guard != nil && !sig.guard(folded) {
+		if sig.separatorGuard {
+			if separatorCommand == 0 {
+				separatorCommand = 1
+				if commandAfterSeparator(folded) {
+					separatorCommand = 2
+				}
+			}
+			if separatorCommand == 1 {
+				continue
+			}
+		} else if sig.guard != nil && !sig.guard(folded) {
 			continue
 		}
 		if sig.re.MatchString(folded) {

@@ -3,6 +3,7 @@ package inject
 import (
 	"math/rand/v2"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -172,4 +173,22 @@ func TestShellTrickStartCoversTricks(t *testing.T) {
 	for _, trick := range shellTricks {
 		require.True(t, byteClass[trick[0][0]]&shellTrickStart != 0, "%q", trick[0])
 	}
+}
+
+// TestSeparatorGuardIsCommandAfterSeparator checks that the signatures
+// whose guard checkSignatures runs once per value are the ones guarded by
+// commandAfterSeparator, so that the shared result is theirs.
+func TestSeparatorGuardIsCommandAfterSeparator(t *testing.T) {
+	want := reflect.ValueOf(commandAfterSeparator).Pointer()
+	shared := 0
+	for _, set := range [][]Signature{builtinSignatures, shellSignatures} {
+		for _, sig := range set {
+			guarded := sig.guard != nil && reflect.ValueOf(sig.guard).Pointer() == want
+			require.Equal(t, guarded, sig.separatorGuard, sig.ID)
+			if guarded {
+				shared++
+			}
+		}
+	}
+	require.Equal(t, 4, shared, "two separator signatures in each set")
 }

@@ -37,6 +37,10 @@ type Signature struct {
 	// classMeaning marks needs that are part of what the signature means
 	// rather than a pre-check, so that the exhaustive scan keeps them.
 	classMeaning bool
+
+	// separatorGuard marks a guard that is commandAfterSeparator, which
+	// checkSignatures runs once per value for all such signatures.
+	separatorGuard bool
 }
 
 // NewSignature compiles a custom RE2 signature. It returns an error when
@@ -88,6 +92,13 @@ func sig(id string, c Category, sev Severity, anyOf string, pattern string) Sign
 
 func withGuard(s Signature, guard func(string) bool) Signature {
 	s.guard = guard
+	return s
+}
+
+// withSeparatorGuard returns s guarded by commandAfterSeparator.
+func withSeparatorGuard(s Signature) Signature {
+	s = withGuard(s, commandAfterSeparator)
+	s.separatorGuard = true
 	return s
 }
 
@@ -195,10 +206,10 @@ var builtinSignatures = []Signature{
 	// OS command injection: a shell separator or substitution followed by
 	// a command, the $IFS space trick, system binaries by path, and the
 	// Windows shells.
-	needing(withGuard(sig("cmdi-separator-command", CommandInjection, High, "",
-		"(?:^|[;|&]|\\$\\()[\\s\x60]*(?:\\{\\s*)?(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\",}]|\\$\\{?ifs)"), commandAfterSeparator), cSemicolon|cPipe|cAmp|cDollar, 0),
-	needing(withGuard(sig("cmdi-separator-word-command", CommandInjection, Medium, "",
-		"(?:[;|&]|\\$\\()[\\s\x60]*(?:(?:"+wordCommands+")(?:$|\\s+(?:[-/.$~%\\\\]|[a-z]:[\\\\/])|\\s*[;|&`)<>])|(?:sleep|timeout|ping)\\s+\\d|reg\\s+(?:add|query|delete|copy|save|load|export|import)\\b)"), commandAfterSeparator), cSemicolon|cPipe|cAmp|cDollar, 0),
+	needing(withSeparatorGuard(sig("cmdi-separator-command", CommandInjection, High, "",
+		"(?:^|[;|&]|\\$\\()[\\s\x60]*(?:\\{\\s*)?(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\",}]|\\$\\{?ifs)")), cSemicolon|cPipe|cAmp|cDollar, 0),
+	needing(withSeparatorGuard(sig("cmdi-separator-word-command", CommandInjection, Medium, "",
+		"(?:[;|&]|\\$\\()[\\s\x60]*(?:(?:"+wordCommands+")(?:$|\\s+(?:[-/.$~%\\\\]|[a-z]:[\\\\/])|\\s*[;|&`)<>])|(?:sleep|timeout|ping)\\s+\\d|reg\\s+(?:add|query|delete|copy|save|load|export|import)\\b)")), cSemicolon|cPipe|cAmp|cDollar, 0),
 	// Backticks quote code in Markdown, so only a backtick glued to the
 	// text before it, or a value that is a backticked command, counts.
 	needing(sig("cmdi-backtick-command", CommandInjection, Medium, "",
