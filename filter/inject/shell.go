@@ -231,22 +231,26 @@ func batchCondition(s string) bool {
 // batchKeywordAtCommandStart reports whether "for" or "if" followed by a
 // space starts s or follows '&', '|' or '(' after optional spaces.
 func batchKeywordAtCommandStart(s string) bool {
-	for i := -1; i < len(s); i++ {
-		if i >= 0 && s[i] != '&' && s[i] != '|' && s[i] != '(' {
-			continue
-		}
-		j := i + 1
-		for j < len(s) && isSpace(s[j]) {
-			j++
-		}
-		rest := s[j:]
-		for _, word := range [...]string{"for", "if"} {
-			if len(rest) > len(word) && strings.HasPrefix(rest, word) && isSpace(rest[len(word)]) {
-				return true
-			}
+	if batchKeywordAt(s, 0) {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if byteClass[s[i]]&(cAmp|cPipe|cLParen) != 0 && batchKeywordAt(s, i+1) {
+			return true
 		}
 	}
 	return false
+}
+
+// batchKeywordAt reports whether "for" or "if" followed by a space starts
+// s[j:] after optional spaces.
+func batchKeywordAt(s string, j int) bool {
+	for j < len(s) && isSpace(s[j]) {
+		j++
+	}
+	rest := s[j:]
+	return len(rest) > 3 && rest[:3] == "for" && isSpace(rest[3]) ||
+		len(rest) > 2 && rest[:2] == "if" && isSpace(rest[2])
 }
 
 var batchComparisons = []string{"equ", "neq", "lss", "leq", "gtr", "geq"}

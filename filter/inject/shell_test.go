@@ -192,3 +192,37 @@ func TestSeparatorGuardIsCommandAfterSeparator(t *testing.T) {
 	}
 	require.Equal(t, 4, shared, "two separator signatures in each set")
 }
+
+// TestBatchKeywordAtCommandStart compares batchKeywordAtCommandStart
+// with a reading of its contract, position by position, on random values.
+func TestBatchKeywordAtCommandStart(t *testing.T) {
+	reference := func(s string) bool {
+		for start := 0; start <= len(s); start++ {
+			if start > 0 && !strings.ContainsRune("&|(", rune(s[start-1])) {
+				continue
+			}
+			rest := strings.TrimLeft(s[start:], " \t\n\f\r")
+			if strings.HasPrefix(rest, "for") && len(rest) > 3 && isSpace(rest[3]) ||
+				strings.HasPrefix(rest, "if") && len(rest) > 2 && isSpace(rest[2]) {
+				return true
+			}
+		}
+		return false
+	}
+	parts := []string{"for", "if", "fo", "i", "f", " ", "\t", "\n", "&", "|", "(", ")", "x", ";", "\v"}
+	r := rand.New(rand.NewPCG(15, 16))
+	found := 0
+	for range 50_000 {
+		var b strings.Builder
+		for n := r.IntN(8); n > 0; n-- {
+			b.WriteString(parts[r.IntN(len(parts))])
+		}
+		v := b.String()
+		want := reference(v)
+		require.Equal(t, want, batchKeywordAtCommandStart(v), "%q", v)
+		if want {
+			found++
+		}
+	}
+	require.Greater(t, found, 1000, "too few random values hold a keyword to test")
+}

@@ -386,18 +386,25 @@ func deobfuscateShell(folded string, buf []byte) (string, []byte) {
 const shellTrickStart = cBackslash | cSQuote | cDQuote | cDollar | cLT | cGT
 
 // matchShellTrick returns the first of shellTricks that s starts with, or
-// nil.
+// nil. Only the tricks that start with s[0] are tried.
 func matchShellTrick(s string) *[2]string {
-	switch s[0] {
-	case '\\', '\'', '"', '$', '<', '>':
-		for i := range shellTricks {
-			if strings.HasPrefix(s, shellTricks[i][0]) {
-				return &shellTricks[i]
-			}
+	for _, i := range shellTricksByFirstByte[s[0]] {
+		if strings.HasPrefix(s, shellTricks[i][0]) {
+			return &shellTricks[i]
 		}
 	}
 	return nil
 }
+
+// shellTricksByFirstByte lists, for each byte, the indexes in shellTricks
+// of the tricks that start with it, in the order of shellTricks.
+var shellTricksByFirstByte = func() (index [256][]uint8) {
+	for i, trick := range shellTricks {
+		first := trick[0][0]
+		index[first] = append(index[first], uint8(i))
+	}
+	return index
+}()
 
 // unicodeSlashes maps look-alike slashes that NFKC keeps to '/'.
 var unicodeSlashes = strings.NewReplacer("\u2215", "/", "\u2044", "/", "\u29f8", "/", "\u29f9", `\`, "\u2216", `\`)
