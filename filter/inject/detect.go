@@ -57,7 +57,10 @@ func (s *scan) checkClassified(raw string, c class, plus bool, loc Location) {
 	// A value of name characters and spaces can still be SQL, such as
 	// "1 union select 1", so libinjection checks every value that is not a
 	// plain token.
-	if s.want(SQLi) {
+	// A value that starts with two plain barewords is SQL neither alone
+	// nor after a quote, because barewordStart with two tokens implies it
+	// with one (TestBarewordStartImpliesOneToken); see isSQLi.
+	if s.want(SQLi) && (exhaustive || !plainClasses(value, c) || !barewordStart(value, 2)) {
 		if s.isSQLi(value, folded, c, false) {
 			s.add(Finding{Category: SQLi, Rule: "libinjection-sqli", Severity: High, Location: loc, Transforms: steps})
 		} else if sqlContinuation(value, c) && s.isSQLi(value, folded, c, true) {
