@@ -150,8 +150,10 @@ func ipOrQueryURL(s string) bool {
 // is a cheap pre-check for the separator signatures.
 func commandAfterSeparator(s string) bool {
 	for i := 0; i < len(s); i++ {
+		// One class lookup rules out most bytes, where four comparisons
+		// cost more in wasm.
 		c := s[i]
-		if c != ';' && c != '|' && c != '&' && (c != '(' || i == 0 || s[i-1] != '$') {
+		if byteClass[c]&(cSemicolon|cPipe|cAmp|cLParen) == 0 || c == '(' && (i == 0 || s[i-1] != '$') {
 			continue
 		}
 		j := i + 1
