@@ -57,15 +57,8 @@ func (s *scan) checkClassified(raw string, c class, plus bool, loc Location) {
 	// A value of name characters and spaces can still be SQL, such as
 	// "1 union select 1", so libinjection checks every value that is not a
 	// plain token.
-	// A value that starts with two plain barewords is SQL neither alone
-	// nor after a quote, because barewordStart with two tokens implies it
-	// with one (TestBarewordStartImpliesOneToken); see isSQLi.
-	if s.want(SQLi) && (exhaustive || !plainClasses(value, c) || !barewordStart(value, 2)) {
-		if s.isSQLi(value, folded, c, false) {
-			s.add(Finding{Category: SQLi, Rule: "libinjection-sqli", Severity: High, Location: loc, Transforms: steps})
-		} else if sqlContinuation(value, c) && s.isSQLi(value, folded, c, true) {
-			s.add(Finding{Category: SQLi, Rule: "libinjection-sqli-context", Severity: Medium, Location: loc, Transforms: steps})
-		}
+	if s.want(SQLi) {
+		s.checkSQLi(value, folded, c, steps, loc)
 	}
 	if s.want(XSS) {
 		s.checkXSS(value, c, steps, loc)
@@ -86,6 +79,22 @@ func (s *scan) checkClassified(raw string, c class, plus bool, loc Location) {
 			pt := traits{classes: classify(plain)}
 			s.checkSignatures(shellSignatures, shellIndex, plain, &pt, foldSteps, loc)
 		}
+	}
+}
+
+// checkSQLi runs libinjection's SQL check on value, alone and, when it
+// looks like the continuation of a literal, after a quote. A value that
+// starts with two plain barewords is SQL in neither form, because
+// barewordStart with two tokens implies it with one
+// (TestBarewordStartImpliesOneToken), so it is tested once for both.
+func (s *scan) checkSQLi(value, folded string, c class, steps Transform, loc Location) {
+	if !exhaustive && plainClasses(value, c) && barewordStart(value, 2) {
+		return
+	}
+	if s.isSQLi(value, folded, c, false) {
+		s.add(Finding{Category: SQLi, Rule: "libinjection-sqli", Severity: High, Location: loc, Transforms: steps})
+	} else if sqlContinuation(value, c) && s.isSQLi(value, folded, c, true) {
+		s.add(Finding{Category: SQLi, Rule: "libinjection-sqli-context", Severity: Medium, Location: loc, Transforms: steps})
 	}
 }
 
