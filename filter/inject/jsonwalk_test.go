@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -231,5 +232,27 @@ func TestScanBodyDropsFindingsOfInvalidJSON(t *testing.T) {
 		for _, f := range findings {
 			require.Equal(t, InText, f.Location.Kind, "%s: %v", body, f)
 		}
+	}
+}
+
+// TestJSONStringClassesMatchClassify checks that the classes the walker
+// finds while it reads a string, which checkValue then trusts, are those
+// that classifyValue finds in the unescaped text.
+func TestJSONStringClassesMatchClassify(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for range 20_000 {
+		v := randomValue(r)
+		if r.IntN(4) == 0 {
+			// Classes past maxValueBytes do not count.
+			v = strings.Repeat("a", maxValueBytes-r.IntN(3)) + v
+		}
+		encoded, err := json.Marshal(v)
+		require.NoError(t, err)
+		w := jsonWalker{data: string(encoded)}
+		text, c, end, ok := w.str(0)
+		require.True(t, ok, "%s", encoded)
+		require.Equal(t, len(encoded), end)
+		require.Equal(t, v, text)
+		require.Equal(t, classifyValue(text), c, "%q", v)
 	}
 }
