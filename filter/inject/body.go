@@ -29,11 +29,21 @@ const (
 // and a multipart type with a boundary that the body uses is multipart.
 // The boundary is returned for multipart bodies.
 func Sniff(contentType string, body []byte) (BodyKind, string) {
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') && validJSON(trimmed) {
+	if mayBeJSON(body) && validJSON(body) {
 		return BodyJSON, ""
 	}
+	return sniffNotJSON(contentType, body)
+}
 
+// mayBeJSON reports whether the first byte of body after spaces opens an
+// object or an array, the JSON bodies that Sniff accepts.
+func mayBeJSON(body []byte) bool {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	return len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[')
+}
+
+// sniffNotJSON is Sniff for a body that is not valid JSON.
+func sniffNotJSON(contentType string, body []byte) (BodyKind, string) {
 	mediaType, params, _ := mime.ParseMediaType(contentType)
 	if strings.HasPrefix(mediaType, "multipart/") {
 		boundary := params["boundary"]
@@ -110,12 +120,24 @@ func (p *Policy) ScanBody(contentType string, body []byte) []Finding {
 	if p.Disabled || len(body) == 0 {
 		return nil
 	}
-	s := scan{policy: p}
+	s := newScan(p)
+	s.body(contentType, body)
+	return s.release()
+}
 
-	kind, boundary := Sniff(contentType, body)
+func (s *scan) body(contentType string, body []byte) {
+	// The JSON walk checks the syntax as it goes, so that a JSON body,
+	// the common case, is read once. When the body turns out not to be
+	// JSON, the findings of its walk are dropped.
+	if mayBeJSON(body) {
+		if s.json(body) {
+			return
+		}
+		s.findings = s.findings[:0]
+	}
+
+	kind, boundary := sniffNotJSON(contentType, body)
 	switch kind {
-	case BodyJSON:
-		s.json(body)
 	case BodyForm:
 		s.pairs(string(body), InFormName, InFormValue)
 	case BodyMultipart:
@@ -125,7 +147,6 @@ func (p *Policy) ScanBody(contentType string, body []byte) []Finding {
 	default:
 		s.text(string(body))
 	}
-	return s.findings
 }
 
 // text scans a body of unknown structure in windows of maxValueBytes, and

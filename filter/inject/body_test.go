@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -123,4 +124,21 @@ func TestParseJSONPath(t *testing.T) {
 		_, err := ParseJSONPath(bad)
 		require.Error(t, err, bad)
 	}
+}
+
+// TestPooledScansShareNoFindings checks that scans reusing the buffers
+// of earlier ones start empty and leave the findings returned before
+// unchanged.
+func TestPooledScansShareNoFindings(t *testing.T) {
+	p := DefaultPolicy()
+	first := p.ScanBody("application/json", []byte(`{"q": "1' OR '1'='1", "Name": "x"}`))
+	require.NotEmpty(t, first)
+	want := slices.Clone(first)
+
+	second := p.ScanTarget("/a?x=<script>alert(1)</script>")
+	require.NotEmpty(t, second)
+	require.Empty(t, p.ScanBody("application/json", []byte(`{"Note": "Siobhan O'Connell"}`)))
+	require.Empty(t, p.ScanTarget("/orders?page=2"))
+	require.Empty(t, p.ScanHeaders([][2]string{{"user-agent", "Mozilla/5.0"}}))
+	require.Equal(t, want, first)
 }

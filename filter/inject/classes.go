@@ -152,7 +152,9 @@ func keywords(texts ...string) []keyword {
 }
 
 // traits are the byte classes and the pair set of a value, computed once
-// before the detectors run.
+// before the detectors run. The pair set is left empty where only
+// signatures without keywords, or a classIndex, which finds keywords
+// itself, read the traits.
 type traits struct {
 	classes class
 	pairs   pairSet

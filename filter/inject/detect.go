@@ -14,13 +14,24 @@ import (
 // below runs only when the value contains the classes its detector needs,
 // so an ordinary value costs that pass and a few tests.
 func (s *scan) checkValue(raw string, plus bool, loc Location) {
+	s.checkClassified(raw, classifyValue(raw), plus, loc)
+}
+
+// classifyValue returns the classes of the bytes of raw that checkValue
+// reads: the first maxValueBytes.
+func classifyValue(raw string) class {
+	return classify(raw[:min(len(raw), maxValueBytes)])
+}
+
+// checkClassified is checkValue for a value whose classes c
+// classifyValue returned.
+func (s *scan) checkClassified(raw string, c class, plus bool, loc Location) {
 	if len(raw) == 0 {
 		return
 	}
 	if len(raw) > maxValueBytes {
 		raw = raw[:maxValueBytes]
 	}
-	c := classify(raw)
 	if c.only(cToken) && len(raw) <= maxTokenBytes {
 		s.checkToken(raw, c, loc)
 		return
@@ -47,11 +58,7 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 	// "1 union select 1", so libinjection checks every value that is not a
 	// plain token.
 	if s.want(SQLi) {
-		if s.isSQLi(value, folded, c, false) {
-			s.add(Finding{Category: SQLi, Rule: "libinjection-sqli", Severity: High, Location: loc, Transforms: steps})
-		} else if sqlContinuation(value, c) && s.isSQLi(value, folded, c, true) {
-			s.add(Finding{Category: SQLi, Rule: "libinjection-sqli-context", Severity: Medium, Location: loc, Transforms: steps})
-		}
+		s.checkSQLi(value, folded, c, steps, loc)
 	}
 	if s.want(XSS) {
 		s.checkXSS(value, c, steps, loc)
@@ -59,7 +66,9 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 	if s.want(PathTraversal) && (c.has(cDot) && c.has(cSlash|cBackslash|cNonASCII) || exhaustive) {
 		s.checkTraversal(folded, foldSteps, loc)
 	}
-	t := traits{classes: c, pairs: pairsOf(folded)}
+	// The index finds the built-in signatures' keywords itself, and
+	// custom signatures have none, so the pair set is not needed.
+	t := traits{classes: c}
 	s.checkSignatures(builtinSignatures, builtinIndex, folded, &t, foldSteps, loc)
 	s.checkSignatures(s.policy.Custom, nil, folded, &t, foldSteps, loc)
 
@@ -67,9 +76,25 @@ func (s *scan) checkValue(raw string, plus bool, loc Location) {
 		var plain string
 		plain, s.shellBuffer = deobfuscateShell(folded, s.shellBuffer)
 		if plain != "" {
-			pt := traitsOf(plain)
+			pt := traits{classes: classify(plain)}
 			s.checkSignatures(shellSignatures, shellIndex, plain, &pt, foldSteps, loc)
 		}
+	}
+}
+
+// checkSQLi runs libinjection's SQL check on value, alone and, when it
+// looks like the continuation of a literal, after a quote. A value that
+// starts with two plain barewords is SQL in neither form, because
+// barewordStart with two tokens implies it with one
+// (TestBarewordStartImpliesOneToken), so it is tested once for both.
+func (s *scan) checkSQLi(value, folded string, c class, steps Transform, loc Location) {
+	if !exhaustive && plainClasses(value, c) && barewordStart(value, 2) {
+		return
+	}
+	if s.isSQLi(value, folded, c, false) {
+		s.add(Finding{Category: SQLi, Rule: "libinjection-sqli", Severity: High, Location: loc, Transforms: steps})
+	} else if sqlContinuation(value, c) && s.isSQLi(value, folded, c, true) {
+		s.add(Finding{Category: SQLi, Rule: "libinjection-sqli-context", Severity: Medium, Location: loc, Transforms: steps})
 	}
 }
 
@@ -162,23 +187,31 @@ func (s *scan) checkSignatures(set []Signature, index *classIndex, folded string
 		return
 	}
 
-	// The steps of checkSignature, Signature.matches and containsKeyword,
-	// written out in one loop, because in wasm each function call costs
-	// more than a pre-check. The index already met every signature's
-	// needs.
-	for next := index.candidates(t.classes); next != 0 && !s.full(); next &= next - 1 {
+	// The steps of checkSignature and Signature.matches, written out in
+	// one loop, because in wasm each function call costs more than a
+	// pre-check. The index already met every signature's needs and
+	// keywords, in one pass over the value for all of them.
+	next := index.candidates(t.classes)
+	if next != 0 {
+		next &= index.keywords.match(folded)
+	}
+	separatorCommand := 0 // commandAfterSeparator's result: 0 not run yet, 1 false, 2 true
+	for ; next != 0 && !s.full(); next &= next - 1 {
 		sig := &set[bits.TrailingZeros64(next)]
-		if sig.Severity < s.policy.Sensitivity {
+		if sig.Severity < s.policy.Sensitivity || sig.precheck != nil && !sig.precheck(folded) {
 			continue
 		}
-		keyword := len(sig.anyOf) == 0
-		for k := 0; k < len(sig.anyOf) && !keyword; k++ {
-			keyword = t.pairs.covers(&sig.anyOf[k].pairs) && strings.Contains(folded, sig.anyOf[k].text)
-		}
-		if !keyword {
-			continue
-		}
-		if sig.precheck != nil && !sig.precheck(folded) || sig.guard != nil && !sig.guard(folded) {
+		if sig.separatorGuard {
+			if separatorCommand == 0 {
+				separatorCommand = 1
+				if commandAfterSeparator(folded) {
+					separatorCommand = 2
+				}
+			}
+			if separatorCommand == 1 {
+				continue
+			}
+		} else if sig.guard != nil && !sig.guard(folded) {
 			continue
 		}
 		if sig.re.MatchString(folded) {
@@ -237,13 +270,6 @@ func (s *scan) checkOperatorKey(key string, loc Location) {
 
 // maxTokenBytes bounds the values that checkToken handles alone.
 const maxTokenBytes = 64
-
-// isPlainToken reports whether v holds only letters, digits and "-_.",
-// which no detector besides checkToken flags, so that the common value
-// costs one pass.
-func isPlainToken(v string) bool {
-	return len(v) <= maxTokenBytes && classify(v).only(cToken)
-}
 
 // sqlContinuation reports whether the value, whose classes are c, is worth
 // checking as SQL that follows the end of a string or number literal. A

@@ -3,6 +3,8 @@ package inject
 import (
 	"testing"
 	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
 )
 
 // FuzzNormalize checks that normalisation never panics, never grows a value
@@ -48,6 +50,24 @@ func FuzzScanBodyJSON(f *testing.F) {
 			if _, err := ParseJSONPath(finding.Location.Name); err != nil && isPlainPath(finding.Location.Name) {
 				t.Fatalf("location %q does not parse: %v", finding.Location.Name, err)
 			}
+		}
+	})
+}
+
+// FuzzJSONWalkerValidatesLikeGJSON requires the JSON walk of ScanBody to
+// accept exactly the bodies that gjson.ValidBytes accepts.
+func FuzzJSONWalkerValidatesLikeGJSON(f *testing.F) {
+	for _, seed := range append([]string{`{"a": [1, -2.5e3, true, null, "x\u00e9"]}`, `[{"$ne": 1}]`}, invalidJSON...) {
+		f.Add([]byte(seed))
+	}
+	p := DefaultPolicy()
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if !mayBeJSON(body) {
+			return
+		}
+		s := scan{policy: p}
+		if got, want := s.json(body), gjson.ValidBytes(body); got != want {
+			t.Fatalf("the walk reports valid=%v for %q, gjson.ValidBytes %v", got, body, want)
 		}
 	})
 }

@@ -74,8 +74,13 @@ func (p *Policy) ScanHeadersCached(headers [][2]string, cache *HeaderCache) []Fi
 	if p.Disabled {
 		return nil
 	}
-	s := scan{policy: p}
+	s := newScan(p)
+	s.headers(headers, cache)
+	return s.release()
+}
 
+func (s *scan) headers(headers [][2]string, cache *HeaderCache) {
+	p := s.policy
 	for _, h := range headers {
 		if !p.scansHeader(h[0]) {
 			continue
@@ -93,5 +98,4 @@ func (p *Policy) ScanHeadersCached(headers [][2]string, cache *HeaderCache) []Fi
 			break
 		}
 	}
-	return s.findings
 }

@@ -21,6 +21,15 @@ var javaGadgets = keywords(
 	"org.apache.commons.collections", "javax.script.scriptenginemanager",
 )
 
+// javaGadgetIndex finds the keywords of javaGadgets in one pass.
+var javaGadgetIndex = func() *keywordIndex {
+	words := make([]string, len(javaGadgets))
+	for i, k := range javaGadgets {
+		words[i] = k.text
+	}
+	return newKeywordIndex([][]string{words})
+}()
+
 // javaGadgetClasses are the gadget names of javaGadgets and a few
 // shorter ones, as Java spells them, that base64-encoded payloads carry.
 var javaGadgetClasses = []string{
@@ -98,29 +107,35 @@ var javaStreamMagic = []byte{0xac, 0xed, 0x00, 0x05}
 // checkToken checks a plain token, whose classes are c: dunder names such
 // as __proto__ against the signatures, and the Java checks of this file.
 func (s *scan) checkToken(token string, c class, loc Location) {
+	if !s.quietToken(token, c) {
+		s.scanToken(token, c, loc)
+	}
+}
+
+// scanToken runs checkToken's detectors on a token that quietToken does
+// not rule out.
+func (s *scan) scanToken(token string, c class, loc Location) {
 	// Folding keeps "__" and turns "0X2" into "0x2", so both tests read
 	// the token as written, before any copy is made.
 	dunder := c.has(cUnderscore) && strings.Contains(token, "__")
 	// Hex literals such as 0x2e0x2e0x2f spell a traversal in a token.
 	hexPath := hasHexTwo(token)
-	if !dunder && !hexPath && len(s.policy.Custom) == 0 && len(token) < minBase64Core {
-		return
-	}
 	folded, steps := token, Transform(0)
 	if c.has(cUpper) {
 		folded, steps = strings.ToLower(token), CaseFold
 	}
-	t := traits{classes: c &^ cUpper, pairs: pairsOf(folded)}
+	t := traits{classes: c &^ cUpper}
 	if dunder || hexPath {
 		s.checkSignatures(builtinSignatures, builtinIndex, folded, &t, steps, loc)
 	} else if c.has(cDot) {
 		// Node.js objects such as process.env are tokens too.
+		t.pairs = pairsOf(folded)
 		s.checkSignature(nodeSignature, folded, &t, steps, loc)
 	}
 	s.checkSignatures(s.policy.Custom, nil, folded, &t, steps, loc)
 
 	switch {
-	case len(token) >= minGadgetBytes && containsKeyword(folded, &t.pairs, javaGadgets):
+	case len(token) >= minGadgetBytes && javaGadgetIndex.match(folded) != 0:
 		s.add(Finding{Category: CodeInjection, Rule: "code-java-class", Severity: High, Location: loc, Transforms: steps})
 	case c.has(cDot) && javaClassName(folded):
 		s.add(Finding{Category: CodeInjection, Rule: "code-java-class-name", Severity: High, Location: loc, Transforms: steps})
@@ -129,6 +144,19 @@ func (s *scan) checkToken(token string, c class, loc Location) {
 		// upper-case letter (TestBase64CoresHaveUpperCase).
 		s.checkBase64Token(token, loc, steps)
 	}
+}
+
+// quietToken reports whether checkToken can find nothing in token, whose
+// classes are c, before it folds the token. Without custom signatures,
+// "__" or "0x2", only a token with a '.' or upper-case letters, or of at
+// least minGadgetBytes, may hold a name that checkToken flags. Only one
+// of at least minBase64Core bytes may hold a base64 text.
+// TestQuietTokenHidesNoFinding compares it with scanToken.
+func (s *scan) quietToken(token string, c class) bool {
+	if exhaustive || len(s.policy.Custom) > 0 || c.has(cUnderscore) && strings.Contains(token, "__") || hasHexTwo(token) {
+		return false
+	}
+	return len(token) < minBase64Core || !c.has(cDot|cUpper) && len(token) < minGadgetBytes
 }
 
 // hasHexTwo reports whether s contains "0x2" in any case.

@@ -13,10 +13,11 @@ const MaxJSONDepth = 32
 
 func validJSON(data []byte) bool { return gjson.ValidBytes(data) }
 
-// jsonWalker visits every key and string leaf of a JSON document that
-// validJSON accepted, in one pass over its bytes. It reads numbers and
-// literals only to skip them, where a walk with gjson's ForEach reads each
-// container once per level of nesting and parses every number.
+// jsonWalker visits every key and string leaf of a JSON document, and
+// checks that the document is valid as validJSON does, in one pass over
+// its bytes. It reads numbers and literals only to check their syntax,
+// where a walk with gjson's ForEach reads each container once per level
+// of nesting and parses every number.
 type jsonWalker struct {
 	data string
 	path []pathStep
@@ -26,6 +27,10 @@ type jsonWalker struct {
 	// and value, because in wasm a call costs more than that check.
 	scan    *scan
 	visitor jsonVisitor
+
+	// unexcluded is set when scan is set and its policy excludes no JSON
+	// path, so that skip only counts findings.
+	unexcluded bool
 }
 
 // jsonVisitor receives what a jsonWalker without a scan finds, in tests.
@@ -41,28 +46,48 @@ type jsonVisitor interface {
 	stopJSON() bool
 }
 
-// json scans a body that validJSON accepted. The walk reads body through
-// a string that shares its memory, without a copy, because no finding
-// keeps text of the body: JSON locations are paths formatted into new
-// strings (see scan.add), so nothing refers to body after the scan.
-func (s *scan) json(body []byte) {
+// json scans body as JSON and reports whether it is valid JSON, as
+// validJSON would. When it is not, the findings are those of the part
+// before the error, and the caller drops them. The walk reads body
+// through a string that shares its memory, without a copy, because no
+// finding keeps text of the body: JSON locations are paths formatted into
+// new strings (see scan.add), so nothing refers to body after the scan.
+func (s *scan) json(body []byte) bool {
 	data := unsafe.String(unsafe.SliceData(body), len(body))
-	w := jsonWalker{data: data, path: make([]pathStep, 0, 8), scan: s}
+	w := &s.walker
+	*w = jsonWalker{data: data, path: w.path[:0], scan: s, unexcluded: len(s.policy.Exclusions.JSONPaths) == 0}
 	s.jsonPath = &w.path
-	w.value(0)
+	valid := w.document()
 	s.jsonPath = nil
+	return valid
 }
 
-func (w *jsonWalker) visit(text string, kind LocationKind) {
+// document walks the whole of w.data, one value between spaces, and
+// reports whether it is valid JSON.
+func (w *jsonWalker) document() bool {
+	end, ok := w.value(0)
+	return ok && w.skipSpace(end) == len(w.data)
+}
+
+func (w *jsonWalker) visit(text string, c class, kind LocationKind) {
 	if w.scan != nil {
-		w.scan.visitJSON(text, kind)
+		w.scan.visitJSON(text, c, kind)
 		return
 	}
 	w.visitor.visitJSON(w, text, kind)
 }
 
 // skip reports whether the walk ends or leaves out the value at w.path.
+// A scan without JSON exclusions needs one comparison, which the
+// compiler inlines, because in wasm a call costs more than that.
 func (w *jsonWalker) skip() bool {
+	if w.unexcluded {
+		return len(w.scan.findings) >= MaxFindings
+	}
+	return w.skipOrStop()
+}
+
+func (w *jsonWalker) skipOrStop() bool {
 	if s := w.scan; s != nil {
 		return len(s.findings) >= MaxFindings ||
 			len(s.policy.Exclusions.JSONPaths) > 0 && s.policy.Exclusions.jsonPath(w.path)
@@ -71,129 +96,163 @@ func (w *jsonWalker) skip() bool {
 }
 
 // visitJSON scans a key as a NoSQL operator and as a value, and a leaf as a
-// value. The path is formatted only for a finding; see scan.add.
-func (s *scan) visitJSON(text string, kind LocationKind) {
+// value. c contains the classes of text. The path is formatted only for a
+// finding; see scan.add.
+func (s *scan) visitJSON(text string, c class, kind LocationKind) {
 	if kind == InJSONKey {
 		loc := Location{Kind: InJSONKey}
 		s.checkOperatorKey(text, loc)
-		s.checkValue(text, false, loc)
+		s.checkClassified(text, c, false, loc)
 		return
 	}
-	if len(text) < minBase64Core && isPlainToken(text) {
+	if len(text) < minBase64Core && c.only(cToken) {
 		return
 	}
-	s.checkValue(text, false, Location{Kind: kind})
+	s.checkClassified(text, c, false, Location{Kind: kind})
+}
+
+// quietJSON reports whether visitJSON would find nothing in text, whose
+// classes are c, without calling it: a leaf or key that is a plain token
+// which no detector reads (see scan.quietToken).
+func (w *jsonWalker) quietJSON(text string, c class, kind LocationKind) bool {
+	if w.scan == nil || !c.only(cToken) || len(text) > maxTokenBytes {
+		return false
+	}
+	return kind == InJSONValue && len(text) < minBase64Core || w.scan.quietToken(text, c)
 }
 
 // value walks the value that starts at or after data[i], after spaces,
-// and returns the index just past it.
-func (w *jsonWalker) value(i int) int {
+// and returns the index just past it and whether it is valid.
+func (w *jsonWalker) value(i int) (int, bool) {
 	i = w.skipSpace(i)
+	if i >= len(w.data) {
+		return i, false
+	}
 	if w.skip() {
-		return w.skipValue(i)
+		return w.validValue(i)
 	}
 
 	switch w.data[i] {
 	case '"':
-		text, end := w.str(i)
-		w.visit(text, InJSONValue)
-		return end
+		text, c, end, ok := w.str(i)
+		if ok && !w.quietJSON(text, c, InJSONValue) {
+			w.visit(text, c, InJSONValue)
+		}
+		return end, ok
 	case '{', '[':
 		if len(w.path) >= MaxJSONDepth {
-			end := w.skipValue(i)
-			w.visit(w.data[i:end], InJSONValue)
-			return end
+			end, ok := w.validValue(i)
+			if ok {
+				w.visit(w.data[i:end], classifyValue(w.data[i:end]), InJSONValue)
+			}
+			return end, ok
 		}
 		return w.container(i)
 	}
-	return w.skipValue(i)
+	return w.validValue(i)
 }
 
 // container walks the object or array at data[i] and returns the index
-// just past it.
-func (w *jsonWalker) container(i int) int {
+// just past it and whether it is valid.
+func (w *jsonWalker) container(i int) (int, bool) {
 	isObject := w.data[i] == '{'
+	closing := byte(']')
+	if isObject {
+		closing = '}'
+	}
 	i = w.skipSpace(i + 1)
-	for index := 0; w.data[i] != '}' && w.data[i] != ']'; index++ {
+	if i < len(w.data) && w.data[i] == closing {
+		return i + 1, true
+	}
+
+	for index := 0; ; index++ {
 		step := pathStep{index: index, isIndex: true}
 		var key string
+		var keyClasses class
 		if isObject {
-			key, i = w.str(i)
-			i = w.skipSpace(i) + 1 // the colon
+			var ok bool
+			if key, keyClasses, i, ok = w.memberKey(i); !ok {
+				return i, false
+			}
 			step = pathStep{key: key}
 		}
 		w.path = append(w.path, step)
 
-		if isObject && !w.skip() {
-			w.visit(key, InJSONKey)
+		if isObject && !w.skip() && !w.quietJSON(key, keyClasses, InJSONKey) {
+			w.visit(key, keyClasses, InJSONKey)
 		}
-		i = w.skipSpace(w.value(i))
-
+		end, ok := w.value(i)
 		w.path = w.path[:len(w.path)-1]
-		if w.data[i] == ',' {
-			i = w.skipSpace(i + 1)
+		if !ok {
+			return end, false
 		}
+
+		i = w.skipSpace(end)
+		switch {
+		case i >= len(w.data):
+			return i, false
+		case w.data[i] == closing:
+			return i + 1, true
+		case w.data[i] != ',':
+			return i, false
+		}
+		i = w.skipSpace(i + 1)
 	}
-	return i + 1
+}
+
+// memberKey reads the key of an object member at data[i] and the colon
+// after it, and returns the key, its classes, the index just past the
+// colon and whether both are valid.
+func (w *jsonWalker) memberKey(i int) (string, class, int, bool) {
+	if i >= len(w.data) || w.data[i] != '"' {
+		return "", 0, i, false
+	}
+	key, c, end, ok := w.str(i)
+	if !ok {
+		return "", 0, end, false
+	}
+	end = w.skipSpace(end)
+	if end >= len(w.data) || w.data[end] != ':' {
+		return "", 0, end, false
+	}
+	return key, c, end + 1, true
 }
 
 // str returns the text of the string at data[i], unescaped as gjson
-// unescapes it, and the index just past its closing quote.
-func (w *jsonWalker) str(i int) (string, int) {
-	escaped := false
-	for j := i + 1; j < len(w.data); j++ {
-		switch w.data[j] {
-		case '\\':
-			escaped = true
-			j++
-		case '"':
-			if escaped {
-				return gjson.Parse(w.data[i : j+1]).Str, j + 1
+// unescapes it, the classes of the text as classifyValue finds them, the
+// index just past its closing quote, and whether the string is valid. It
+// classifies the bytes as it looks for the quote, so that a string is
+// read once.
+func (w *jsonWalker) str(i int) (string, class, int, bool) {
+	data := w.data // a local, which the loop does not reload from w
+	var c class
+	for j := i + 1; j < len(data); j++ {
+		b := data[j]
+		switch {
+		case b == '"':
+			text := data[i+1 : j]
+			if len(text) > maxValueBytes {
+				c = classifyValue(text)
 			}
-			return w.data[i+1 : j], j + 1
-		}
-	}
-	return w.data[i+1:], len(w.data) // not reached in valid JSON
-}
-
-// skipValue returns the index just past the value at data[i].
-func (w *jsonWalker) skipValue(i int) int {
-	switch w.data[i] {
-	case '"':
-		_, end := w.str(i)
-		return end
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(w.data); j++ {
-			switch w.data[j] {
-			case '"':
-				_, end := w.str(j)
-				j = end - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return j + 1
-				}
+			return text, c, j + 1, true
+		case b == '\\':
+			end, ok := w.validString(i + 1)
+			if !ok {
+				return "", 0, end, false
 			}
+			text := gjson.Parse(data[i:end]).Str
+			return text, classifyValue(text), end, true
+		case b < ' ':
+			return "", 0, j, false
 		}
-		return len(w.data)
+		c |= byteClass[b]
 	}
-	j := i
-	for j < len(w.data) && !jsonValueEnd(w.data[j]) {
-		j++
-	}
-	return j
-}
-
-// jsonValueEnd reports whether c ends a number or a literal.
-func jsonValueEnd(c byte) bool {
-	return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r'
+	return "", 0, len(data), false
 }
 
 func (w *jsonWalker) skipSpace(i int) int {
-	for i < len(w.data) && (w.data[i] == ' ' || w.data[i] == '\t' || w.data[i] == '\n' || w.data[i] == '\r') {
+	data := w.data
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
 		i++
 	}
 	return i

@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -155,5 +156,103 @@ func TestJSONFindingsOutliveBody(t *testing.T) {
 	}
 	for i, f := range findings {
 		require.Equal(t, locations[i], f.Location.String())
+	}
+}
+
+// invalidJSON are bodies that open an object or array but are not valid
+// JSON, one for each check of the walker's syntax.
+var invalidJSON = []string{
+	`{`, `[`, `{"a"}`, `{"a" 1}`, `{"a":}`, `{"a":1,}`, `[1,]`, `[,1]`, `{,}`, `{1:2}`, `{"a":1 "b":2}`,
+	`[01]`, `[-]`, `[-a]`, `[1.]`, `[1.e5]`, `[1e]`, `[1e+]`, `[.5]`, `[+1]`, `[tru]`, `[nul]`, `[falsy]`,
+	`["a` + "\n" + `b"]`, `["\x"]`, `["\u12"]`, `["\u12g4"]`, `["abc`, `["\`, `{} {}`, `[] x`, `[1]]`,
+	`{"a":[1,2}`, `[{"a":1]`, `["a":1]`, `{"a":"b",,"c":1}`, `[1 2]`, `[nulll]`, `[trueee]`, `{"a":1}}`,
+}
+
+// TestJSONWalkerValidatesLikeGJSON requires the walk to accept exactly
+// the bodies that gjson.ValidBytes accepts: the random documents of
+// TestJSONWalkerMatchesGJSON, each also cut, with a byte removed,
+// replaced or added, and hand-written invalid bodies. Scans with every
+// value excluded, which check the syntax without visiting, must agree
+// too.
+func TestJSONWalkerValidatesLikeGJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	docs := append([]string{`{}`, ` [ 1, -0.5e-3, 1E+2, true, false, null, "\u00e9\"\\\/\b\f\n\r\t", "` + "\xff\x7f" + `"] `}, invalidJSON...)
+	const mutations = `{}[]":,.-+eE0123456789tfnu\ x` + "\x00\n\t"
+	for range 3000 {
+		doc := randomJSON(r, 0)
+		docs = append(docs, doc)
+		i := r.IntN(len(doc))
+		docs = append(docs,
+			doc[:i],
+			doc[:i]+doc[i+1:],
+			doc[:i]+string(mutations[r.IntN(len(mutations))])+doc[i+1:],
+			doc[:i]+string(mutations[r.IntN(len(mutations))])+doc[i:],
+		)
+	}
+
+	excludeAll := DefaultPolicy()
+	for _, path := range []string{"$.*", "$[*]"} {
+		p, err := ParseJSONPath(path)
+		require.NoError(t, err)
+		excludeAll.Exclusions.JSONPaths = append(excludeAll.Exclusions.JSONPaths, p)
+	}
+	valid := 0
+	for _, doc := range docs {
+		if !mayBeJSON([]byte(doc)) {
+			continue
+		}
+		want := gjson.ValidBytes([]byte(doc))
+		if want {
+			valid++
+		}
+		recorder := walkRecorder{excluded: func(string) bool { return false }, stopAfter: 1 << 30}
+		walker := jsonWalker{data: doc, visitor: &recorder}
+		require.Equal(t, want, walker.document(), "visitor walk of %q", doc)
+		for _, policy := range []*Policy{DefaultPolicy(), excludeAll} {
+			s := scan{policy: policy}
+			require.Equal(t, want, s.json([]byte(doc)), "scan of %q", doc)
+		}
+	}
+	require.Greater(t, valid, 3000, "too few valid documents")
+	require.Less(t, valid, len(docs)-3000, "too few invalid documents")
+}
+
+// TestScanBodyDropsFindingsOfInvalidJSON checks that a body that looks
+// like JSON, holds findings, and turns out invalid after them is scanned
+// as text. Its findings are those of the text scan, not of the walk, also
+// when the walk stopped visiting at MaxFindings.
+func TestScanBodyDropsFindingsOfInvalidJSON(t *testing.T) {
+	attacks := `"1' OR '1'='1", "<script>alert(1)</script>", "; cat /etc/passwd"`
+	for _, body := range []string{
+		`{"a": [` + attacks + `], "b": 01}`,
+		`{"a": [` + strings.Repeat(attacks+", ", 4) + `"x"], "b": tru}`,
+	} {
+		findings := DefaultPolicy().ScanBody("application/json", []byte(body))
+		require.NotEmpty(t, findings, "%s", body)
+		for _, f := range findings {
+			require.Equal(t, InText, f.Location.Kind, "%s: %v", body, f)
+		}
+	}
+}
+
+// TestJSONStringClassesMatchClassify checks that the classes the walker
+// finds while it reads a string, which checkValue then trusts, are those
+// that classifyValue finds in the unescaped text.
+func TestJSONStringClassesMatchClassify(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for range 20_000 {
+		v := randomValue(r)
+		if r.IntN(4) == 0 {
+			// Classes past maxValueBytes do not count.
+			v = strings.Repeat("a", maxValueBytes-r.IntN(3)) + v
+		}
+		encoded, err := json.Marshal(v)
+		require.NoError(t, err)
+		w := jsonWalker{data: string(encoded)}
+		text, c, end, ok := w.str(0)
+		require.True(t, ok, "%s", encoded)
+		require.Equal(t, len(encoded), end)
+		require.Equal(t, v, text)
+		require.Equal(t, classifyValue(text), c, "%q", v)
 	}
 }

@@ -3,6 +3,7 @@ package inject
 import (
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // MaxFindings bounds the findings of one request; scanning stops there.
@@ -28,6 +29,36 @@ type scan struct {
 	// value, so the strings made from them must not outlive the check of
 	// one value. Findings keep no value text.
 	sqlBuffer, foldBuffer, shellBuffer []byte
+
+	// walker walks a JSON body. It is part of the scan so that its path
+	// buffer is reused as well.
+	walker jsonWalker
+}
+
+// scans holds ended scans, whose buffers the next scan reuses, so that
+// the scans of a request allocate nothing once the buffers have grown to
+// its values, because in wasm an allocation costs as much as scanning a
+// short value. The buffers are scratch space that each scan overwrites before
+// it reads them, not a cache: no result carries from one scan to the
+// next.
+var scans = sync.Pool{New: func() any { return new(scan) }}
+
+// newScan returns a scan of the policy from the pool.
+func newScan(p *Policy) *scan {
+	s := scans.Get().(*scan)
+	s.policy = p
+	return s
+}
+
+// release returns the findings of s and puts s back in the pool without
+// its policy, findings or references into the scanned body.
+func (s *scan) release() []Finding {
+	findings := s.findings
+	s.policy, s.findings, s.jsonPath = nil, nil, nil
+	clear(s.walker.path[:cap(s.walker.path)])
+	s.walker = jsonWalker{path: s.walker.path[:0]}
+	scans.Put(s)
+	return findings
 }
 
 // want reports whether a detector of the category should run: every
@@ -57,8 +88,12 @@ func (p *Policy) ScanTarget(target string) []Finding {
 	if p.Disabled {
 		return nil
 	}
-	s := scan{policy: p}
+	s := newScan(p)
+	s.target(target)
+	return s.release()
+}
 
+func (s *scan) target(target string) {
 	path, query, _ := strings.Cut(target, "?")
 	if i := strings.IndexByte(query, '#'); i >= 0 {
 		query = query[:i]
@@ -70,7 +105,7 @@ func (p *Policy) ScanTarget(target string) []Finding {
 			segment++
 		}
 		if s.full() {
-			return s.findings
+			return
 		}
 	}
 
@@ -80,7 +115,6 @@ func (p *Policy) ScanTarget(target string) []Finding {
 	}
 
 	s.pairs(query, InQueryName, InQueryValue)
-	return s.findings
 }
 
 // ScanHeaders scans the values of the policy's headers and, unless

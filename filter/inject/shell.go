@@ -1,11 +1,15 @@
 package inject
 
-import "strings"
+import (
+	"strings"
+	"unsafe"
+)
 
 // This file contains the guards of the command signatures that are easier
 // to state in Go than as regular expressions. They find a command at the
 // start of a value, globbed system paths, and functions that call
-// themselves in a pipe or in the background.
+// themselves in a pipe or in the background. It also undoes the shell
+// quoting tricks that hide a command (deobfuscateShell).
 
 // commandPrefixes run the command that follows them, so a command name
 // after one counts as if it started the value.
@@ -231,22 +235,26 @@ func batchCondition(s string) bool {
 // batchKeywordAtCommandStart reports whether "for" or "if" followed by a
 // space starts s or follows '&', '|' or '(' after optional spaces.
 func batchKeywordAtCommandStart(s string) bool {
-	for i := -1; i < len(s); i++ {
-		if i >= 0 && s[i] != '&' && s[i] != '|' && s[i] != '(' {
-			continue
-		}
-		j := i + 1
-		for j < len(s) && isSpace(s[j]) {
-			j++
-		}
-		rest := s[j:]
-		for _, word := range [...]string{"for", "if"} {
-			if len(rest) > len(word) && strings.HasPrefix(rest, word) && isSpace(rest[len(word)]) {
-				return true
-			}
+	if batchKeywordAt(s, 0) {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if byteClass[s[i]]&(cAmp|cPipe|cLParen) != 0 && batchKeywordAt(s, i+1) {
+			return true
 		}
 	}
 	return false
+}
+
+// batchKeywordAt reports whether "for" or "if" followed by a space starts
+// s[j:] after optional spaces.
+func batchKeywordAt(s string, j int) bool {
+	for j < len(s) && isSpace(s[j]) {
+		j++
+	}
+	rest := s[j:]
+	return len(rest) > 3 && rest[:3] == "for" && isSpace(rest[3]) ||
+		len(rest) > 2 && rest[:2] == "if" && isSpace(rest[2])
 }
 
 var batchComparisons = []string{"equ", "neq", "lss", "leq", "gtr", "geq"}
@@ -310,3 +318,69 @@ func setOf(words ...string) map[string]bool {
 	}
 	return m
 }
+
+// shellTricks are the quoting tricks that the shell ignores, such as
+// w'h'o'am'i, c\at and $@ inside a word, with what each stands for. At a
+// position where several match, the first in the list applies, as with
+// strings.NewReplacer.
+var shellTricks = [][2]string{
+	{`\n`, "\n"}, {"'", ""}, {`"`, ""}, {`\`, ""},
+	{"$@", ""}, {"$?", ""}, {"$$", ""}, {"$-", ""}, {"$_", ""}, {"$*", ""}, {"$!", ""},
+	{"$()", ""}, {"<()", ""}, {">()", ""}, {"${ifs}", " "}, {"$ifs", " "},
+}
+
+// deobfuscateShell returns the value with the shellTricks undone, or ""
+// when it has none. The result shares memory with buf, which it returns
+// grown, so it is valid only until buf is used again.
+func deobfuscateShell(folded string, buf []byte) (string, []byte) {
+	buf = buf[:0]
+	changed := false
+	run := 0 // the start of the bytes not yet copied to buf
+	for i := 0; i < len(folded); {
+		if byteClass[folded[i]]&shellTrickStart == 0 {
+			i++
+			continue
+		}
+		trick := matchShellTrick(folded[i:])
+		if trick == nil {
+			i++
+			continue
+		}
+		// Plain bytes are copied a run at a time, because in wasm an
+		// append per byte costs more than the rest of the loop.
+		buf = append(buf, folded[run:i]...)
+		buf = append(buf, trick[1]...)
+		i += len(trick[0])
+		run = i
+		changed = true
+	}
+	if !changed {
+		return "", buf
+	}
+	buf = append(buf, folded[run:]...)
+	return unsafe.String(unsafe.SliceData(buf), len(buf)), buf
+}
+
+// shellTrickStart contains the classes of the first bytes of shellTricks.
+const shellTrickStart = cBackslash | cSQuote | cDQuote | cDollar | cLT | cGT
+
+// matchShellTrick returns the first of shellTricks that s starts with, or
+// nil. Only the tricks that start with s[0] are tried.
+func matchShellTrick(s string) *[2]string {
+	for _, i := range shellTricksByFirstByte[s[0]] {
+		if strings.HasPrefix(s, shellTricks[i][0]) {
+			return &shellTricks[i]
+		}
+	}
+	return nil
+}
+
+// shellTricksByFirstByte lists, for each byte, the indexes in shellTricks
+// of the tricks that start with it, in the order of shellTricks.
+var shellTricksByFirstByte = func() (index [256][]uint8) {
+	for i, trick := range shellTricks {
+		first := trick[0][0]
+		index[first] = append(index[first], uint8(i))
+	}
+	return index
+}()

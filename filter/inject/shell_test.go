@@ -3,6 +3,7 @@ package inject
 import (
 	"math/rand/v2"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -163,4 +164,65 @@ func TestDeobfuscateShellMatchesReplacer(t *testing.T) {
 		got, buf = deobfuscateShell(v, buf)
 		require.Equal(t, want, got, "%q", v)
 	}
+}
+
+// TestShellTrickStartCoversTricks checks that shellTrickStart contains the
+// class of the first byte of every shell trick, which deobfuscateShell
+// looks for before it tries the tricks.
+func TestShellTrickStartCoversTricks(t *testing.T) {
+	for _, trick := range shellTricks {
+		require.True(t, byteClass[trick[0][0]]&shellTrickStart != 0, "%q", trick[0])
+	}
+}
+
+// TestSeparatorGuardIsCommandAfterSeparator checks that the signatures
+// whose guard checkSignatures runs once per value are the ones guarded by
+// commandAfterSeparator, so that the shared result is theirs.
+func TestSeparatorGuardIsCommandAfterSeparator(t *testing.T) {
+	want := reflect.ValueOf(commandAfterSeparator).Pointer()
+	shared := 0
+	for _, set := range [][]Signature{builtinSignatures, shellSignatures} {
+		for _, sig := range set {
+			guarded := sig.guard != nil && reflect.ValueOf(sig.guard).Pointer() == want
+			require.Equal(t, guarded, sig.separatorGuard, sig.ID)
+			if guarded {
+				shared++
+			}
+		}
+	}
+	require.Equal(t, 4, shared, "two separator signatures in each set")
+}
+
+// TestBatchKeywordAtCommandStart compares batchKeywordAtCommandStart
+// with a reading of its contract, position by position, on random values.
+func TestBatchKeywordAtCommandStart(t *testing.T) {
+	reference := func(s string) bool {
+		for start := 0; start <= len(s); start++ {
+			if start > 0 && !strings.ContainsRune("&|(", rune(s[start-1])) {
+				continue
+			}
+			rest := strings.TrimLeft(s[start:], " \t\n\f\r")
+			if strings.HasPrefix(rest, "for") && len(rest) > 3 && isSpace(rest[3]) ||
+				strings.HasPrefix(rest, "if") && len(rest) > 2 && isSpace(rest[2]) {
+				return true
+			}
+		}
+		return false
+	}
+	parts := []string{"for", "if", "fo", "i", "f", " ", "\t", "\n", "&", "|", "(", ")", "x", ";", "\v"}
+	r := rand.New(rand.NewPCG(15, 16))
+	found := 0
+	for range 50_000 {
+		var b strings.Builder
+		for n := r.IntN(8); n > 0; n-- {
+			b.WriteString(parts[r.IntN(len(parts))])
+		}
+		v := b.String()
+		want := reference(v)
+		require.Equal(t, want, batchKeywordAtCommandStart(v), "%q", v)
+		if want {
+			found++
+		}
+	}
+	require.Greater(t, found, 1000, "too few random values hold a keyword to test")
 }

@@ -13,6 +13,10 @@ type classIndex struct {
 
 	// firstFree and secondFree mark the signatures without such a need.
 	firstFree, secondFree uint64
+
+	// keywords finds the signatures with a keyword of their anyOf list in
+	// a value, or without such a list.
+	keywords *keywordIndex
 }
 
 // indexSignatures returns the index of set, or nil when set is too large.
@@ -20,7 +24,7 @@ func indexSignatures(set []Signature) *classIndex {
 	if len(set) > 64 {
 		return nil
 	}
-	var x classIndex
+	x := classIndex{keywords: signatureKeywords(set)}
 	for i, sig := range set {
 		addNeed(&x.first, &x.firstFree, sig.needs[0], i)
 		addNeed(&x.second, &x.secondFree, sig.needs[1], i)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"unsafe"
 )
 
 // Signature is a regular expression that flags a value. Built-in and custom
@@ -37,6 +36,10 @@ type Signature struct {
 	// classMeaning marks needs that are part of what the signature means
 	// rather than a pre-check, so that the exhaustive scan keeps them.
 	classMeaning bool
+
+	// separatorGuard marks a guard that is commandAfterSeparator, which
+	// checkSignatures runs once per value for all such signatures.
+	separatorGuard bool
 }
 
 // NewSignature compiles a custom RE2 signature. It returns an error when
@@ -91,6 +94,13 @@ func withGuard(s Signature, guard func(string) bool) Signature {
 	return s
 }
 
+// withSeparatorGuard returns s guarded by commandAfterSeparator.
+func withSeparatorGuard(s Signature) Signature {
+	s = withGuard(s, commandAfterSeparator)
+	s.separatorGuard = true
+	return s
+}
+
 // meaningClasses returns s, whose regular expression also matches values
 // without the classes it needs, as a signature that counts only in values
 // with one of first.
@@ -139,8 +149,10 @@ func ipOrQueryURL(s string) bool {
 // is a cheap pre-check for the separator signatures.
 func commandAfterSeparator(s string) bool {
 	for i := 0; i < len(s); i++ {
+		// One class lookup rules out most bytes, where four comparisons
+		// cost more in wasm.
 		c := s[i]
-		if c != ';' && c != '|' && c != '&' && (c != '(' || i == 0 || s[i-1] != '$') {
+		if byteClass[c]&(cSemicolon|cPipe|cAmp|cLParen) == 0 || c == '(' && (i == 0 || s[i-1] != '$') {
 			continue
 		}
 		j := i + 1
@@ -195,10 +207,10 @@ var builtinSignatures = []Signature{
 	// OS command injection: a shell separator or substitution followed by
 	// a command, the $IFS space trick, system binaries by path, and the
 	// Windows shells.
-	needing(withGuard(sig("cmdi-separator-command", CommandInjection, High, "",
-		"(?:^|[;|&]|\\$\\()[\\s\x60]*(?:\\{\\s*)?(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\",}]|\\$\\{?ifs)"), commandAfterSeparator), cSemicolon|cPipe|cAmp|cDollar, 0),
-	needing(withGuard(sig("cmdi-separator-word-command", CommandInjection, Medium, "",
-		"(?:[;|&]|\\$\\()[\\s\x60]*(?:(?:"+wordCommands+")(?:$|\\s+(?:[-/.$~%\\\\]|[a-z]:[\\\\/])|\\s*[;|&`)<>])|(?:sleep|timeout|ping)\\s+\\d|reg\\s+(?:add|query|delete|copy|save|load|export|import)\\b)"), commandAfterSeparator), cSemicolon|cPipe|cAmp|cDollar, 0),
+	needing(withSeparatorGuard(sig("cmdi-separator-command", CommandInjection, High, "",
+		"(?:^|[;|&]|\\$\\()[\\s\x60]*(?:\\{\\s*)?(?:[\\w./-]*/)?(?:"+unambiguousCommands+")(?:$|[\\s;|&<>`)'\",}]|\\$\\{?ifs)")), cSemicolon|cPipe|cAmp|cDollar, 0),
+	needing(withSeparatorGuard(sig("cmdi-separator-word-command", CommandInjection, Medium, "",
+		"(?:[;|&]|\\$\\()[\\s\x60]*(?:(?:"+wordCommands+")(?:$|\\s+(?:[-/.$~%\\\\]|[a-z]:[\\\\/])|\\s*[;|&`)<>])|(?:sleep|timeout|ping)\\s+\\d|reg\\s+(?:add|query|delete|copy|save|load|export|import)\\b)")), cSemicolon|cPipe|cAmp|cDollar, 0),
 	// Backticks quote code in Markdown, so only a backtick glued to the
 	// text before it, or a value that is a backticked command, counts.
 	needing(sig("cmdi-backtick-command", CommandInjection, Medium, "",
@@ -327,57 +339,6 @@ var builtinSignatures = []Signature{
 		`&#(?:0*60|x0*3c)(?:;|[^0-9a-f]|$)|\\x3c|\\u003c`), cAmp|cBackslash, 0),
 	needing(sig("xss-dangerous-tag", XSS, High, "",
 		`<\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|svg|math|base|meta|link|style|xss|isindex|marquee|layer|bgsound|template)\b`), cLT, 0),
-}
-
-// shellTricks are the quoting tricks that the shell ignores, such as
-// w'h'o'am'i, c\at and $@ inside a word, with what each stands for. At a
-// position where several match, the first in the list applies, as with
-// strings.NewReplacer.
-var shellTricks = [][2]string{
-	{`\n`, "\n"}, {"'", ""}, {`"`, ""}, {`\`, ""},
-	{"$@", ""}, {"$?", ""}, {"$$", ""}, {"$-", ""}, {"$_", ""}, {"$*", ""}, {"$!", ""},
-	{"$()", ""}, {"<()", ""}, {">()", ""}, {"${ifs}", " "}, {"$ifs", " "},
-}
-
-// deobfuscateShell returns the value with the shellTricks undone, or ""
-// when it has none. The result shares memory with buf, which it returns
-// grown, so it is valid only until buf is used again.
-func deobfuscateShell(folded string, buf []byte) (string, []byte) {
-	if !strings.ContainsAny(folded, "'\"\\$<>") {
-		return "", buf
-	}
-
-	buf = buf[:0]
-	changed := false
-	for i := 0; i < len(folded); {
-		trick := matchShellTrick(folded[i:])
-		if trick == nil {
-			buf = append(buf, folded[i])
-			i++
-			continue
-		}
-		buf = append(buf, trick[1]...)
-		i += len(trick[0])
-		changed = true
-	}
-	if !changed {
-		return "", buf
-	}
-	return unsafe.String(unsafe.SliceData(buf), len(buf)), buf
-}
-
-// matchShellTrick returns the first of shellTricks that s starts with, or
-// nil.
-func matchShellTrick(s string) *[2]string {
-	switch s[0] {
-	case '\\', '\'', '"', '$', '<', '>':
-		for i := range shellTricks {
-			if strings.HasPrefix(s, shellTricks[i][0]) {
-				return &shellTricks[i]
-			}
-		}
-	}
-	return nil
 }
 
 // unicodeSlashes maps look-alike slashes that NFKC keeps to '/'.

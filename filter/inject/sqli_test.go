@@ -1,8 +1,10 @@
 package inject
 
 import (
+	"math/rand/v2"
 	"testing"
 
+	"github.com/corazawaf/libinjection-go"
 	"github.com/stretchr/testify/require"
 )
 
@@ -34,4 +36,30 @@ func TestSQLContinuationPassesLookAlikes(t *testing.T) {
 	for _, v := range values {
 		require.Empty(t, scanText(v), "%q", v)
 	}
+}
+
+// TestBarewordStartImpliesOneToken checks the premise of checkValue's
+// single SQL gate: a value that barewordStart accepts with two tokens it
+// also accepts with one, so isSQLi would skip libinjection with and
+// without the quote prefix, and libinjection flags neither form.
+func TestBarewordStartImpliesOneToken(t *testing.T) {
+	skipUnderRace(t)
+	r := rand.New(rand.NewPCG(17, 18))
+	accepted := 0
+	for i := range 100_000 {
+		v := randomSQL(r)
+		if i%2 == 1 {
+			v = randomValue(r)
+		}
+		if !plainBytes(v) || !barewordStart(v, 2) {
+			continue
+		}
+		accepted++
+		require.True(t, barewordStart(v, 1), "%q", v)
+		flagged, _ := libinjection.IsSQLi(v)
+		require.False(t, flagged, "%q", v)
+		flagged, _ = libinjection.IsSQLi("'" + v)
+		require.False(t, flagged, "%q after a quote", v)
+	}
+	require.Greater(t, accepted, 5000, "too few random values start with barewords")
 }
