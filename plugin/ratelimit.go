@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 
@@ -28,28 +26,14 @@ func (sharedDataStore) Set(key string, value []byte, cas uint32) error {
 	return (*limiterStore)(nil).Set(key, value, cas)
 }
 
-// limiterStore is sharedDataStore for the rate limiter's hot path. Its
-// methods have pointer receivers, so that a call through the Store
-// interface does not go through the wrapper that the compiler generates
-// for a value receiver, and the work is in them: two calls fewer per
-// shared-data access.
+// limiterStore is sharedDataStore for the rate limiter's hot path, with
+// its methods in ratelimit_wasip1.go and ratelimit_other.go. Its methods
+// have pointer receivers, so that a call through the Store interface does
+// not go through the wrapper that the compiler generates for a value
+// receiver.
 type limiterStore struct{}
 
-func (*limiterStore) Get(key string) ([]byte, uint32, error) {
-	value, cas, err := getSharedData(key)
-	if err != nil && errors.Is(err, types.ErrorStatusNotFound) {
-		return nil, 0, ratelimit.ErrNotFound
-	}
-	return value, cas, err
-}
-
-func (*limiterStore) Set(key string, value []byte, cas uint32) error {
-	err := setSharedData(key, value, cas)
-	if err != nil && errors.Is(err, types.ErrorStatusCasMismatch) {
-		return ratelimit.ErrCASMismatch
-	}
-	return err
-}
+var _ ratelimit.BufferStore = (*limiterStore)(nil)
 
 // newLimiter returns the limiter of cfg's rate limit rules, nil when there
 // are none, and creates the rules' shared-data slots. Time is the WASI
@@ -87,7 +71,9 @@ func (h *httpContext) limit(decision *filter.Decision, request *filter.Request) 
 		RequestID: request.RequestID,
 	}
 	if h.limiter.NeedsClientIP() {
-		req.SourceAddress = peerAddress()
+		// Check copies what it keeps of the address, and nothing reads
+		// the peer scratch again before it returns.
+		req.SourceAddress = peerAddressScratch()
 	}
 
 	result := h.limiter.Check(&req)

@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/bulwark-dev/bulwark/filter/ratelimit"
 )
 
 // The rate limiter's reads bypass the SDK. Each SDK read that returns data
@@ -16,11 +18,14 @@ import (
 // Those three to four heap allocations per call cost about as much in wasm
 // as the hostcall itself (BENCHMARKS.md, "Local rate limits").
 //
-// A value that the host returns is still allocated by the SDK's
-// proxy_on_memory_allocate export (plugin/_sdkabi), which keeps it in its
-// list of pinned allocations until a wrapper takes it. hostBytes takes it
-// through sdkTakeAllocation, as the SDK's wrappers do, so that the list
-// does not grow with every direct call.
+// A value that the host returns goes through the SDK's
+// proxy_on_memory_allocate export (plugin/_sdkabi). The rate limiter's
+// reads offer it a buffer of their own (sdkAllocationTarget): a slot's
+// state goes into the limiter's check, the peer address into peerScratch,
+// and neither is allocated. A value that does not fit is allocated and
+// pinned until a wrapper takes it. hostBytes takes it through
+// sdkTakeAllocation, as the SDK's wrappers do, so that the list of pinned
+// allocations does not grow with every direct call.
 
 //go:wasmimport env proxy_get_shared_data
 func hostGetSharedData(key unsafe.Pointer, keySize uint32, returnData, returnSize, returnCas *uint32) uint32
@@ -47,43 +52,86 @@ var (
 // segments separated by NUL bytes.
 var sourceAddressPathBytes = []byte("source\x00address")
 
-// getSharedData returns the value and CAS of key (proxy_get_shared_data),
-// with types.ErrorStatusNotFound for a missing key.
-func getSharedData(key string) ([]byte, uint32, error) {
+// Get returns the value and CAS of key (proxy_get_shared_data), with
+// ratelimit.ErrNotFound for a missing key.
+func (s *limiterStore) Get(key string) ([]byte, uint32, error) {
+	return s.GetInto(key, nil)
+}
+
+// GetInto is Get with the value written by the host into dst when it fits.
+// dst is offered to proxy_on_memory_allocate for this one call
+// (sdkAllocationTarget), which saves an allocation per read.
+func (*limiterStore) GetInto(key string, dst []byte) ([]byte, uint32, error) {
 	fastAddress, fastLength, fastCAS = 0, 0, 0
+	sdkAllocationTarget = dst
 	status := hostGetSharedData(unsafe.Pointer(unsafe.StringData(key)), uint32(len(key)),
 		&fastAddress, &fastLength, &fastCAS)
-	if status != 0 {
+	sdkAllocationTarget = nil
+
+	switch {
+	case status == 1:
+		return nil, 0, ratelimit.ErrNotFound
+	case status != 0:
 		return nil, 0, statusError("proxy_get_shared_data", status)
+	case len(dst) > 0 && fastAddress == uint32(uintptr(unsafe.Pointer(&dst[0]))):
+		return dst[:fastLength], fastCAS, nil
 	}
 	return hostBytes(fastAddress, fastLength), fastCAS, nil
 }
 
-// setSharedData stores value under key if the key's CAS is still cas
-// (proxy_set_shared_data), with types.ErrorStatusCasMismatch otherwise.
-// The host copies the value before it returns and allocates nothing in the
+// Set stores value under key if the key's CAS is still cas
+// (proxy_set_shared_data), with ratelimit.ErrCASMismatch otherwise. The
+// host copies the value before it returns and allocates nothing in the
 // module, so the call needs no result slots.
-func setSharedData(key string, value []byte, cas uint32) error {
+func (*limiterStore) Set(key string, value []byte, cas uint32) error {
 	status := hostSetSharedData(unsafe.Pointer(unsafe.StringData(key)), uint32(len(key)),
 		unsafe.Pointer(unsafe.SliceData(value)), uint32(len(value)), cas)
-	if status != 0 {
-		return statusError("proxy_set_shared_data", status)
+	switch status {
+	case 0:
+		return nil
+	case 8:
+		return ratelimit.ErrCASMismatch
 	}
-	return nil
+	return statusError("proxy_set_shared_data", status)
 }
 
 // peerAddress returns the connection's peer (Envoy's source.address), ""
 // when the host has none.
 func peerAddress() string {
+	return readPeerAddress(nil)
+}
+
+// peerScratch receives the peer address of peerAddressScratch: an IPv6
+// address with a zone and a port fits.
+var peerScratch [64]byte
+
+// peerAddressScratch is peerAddress in a buffer that the next call
+// overwrites: the caller must be done with the string before it calls
+// again, and must copy what it keeps.
+func peerAddressScratch() string {
+	return readPeerAddress(peerScratch[:])
+}
+
+// readPeerAddress reads source.address, into dst when it fits.
+func readPeerAddress(dst []byte) string {
 	fastAddress, fastLength = 0, 0
+	sdkAllocationTarget = dst
 	status := hostGetProperty(unsafe.Pointer(&sourceAddressPathBytes[0]), uint32(len(sourceAddressPathBytes)),
 		&fastAddress, &fastLength)
+	sdkAllocationTarget = nil
 	if status != 0 || fastLength == 0 {
 		return ""
 	}
-	// Nothing else references or changes the host's buffer, so a string
-	// can share it.
-	return unsafe.String(unsafe.SliceData(hostBytes(fastAddress, fastLength)), fastLength)
+
+	var data []byte
+	if len(dst) > 0 && fastAddress == uint32(uintptr(unsafe.Pointer(&dst[0]))) {
+		data = dst[:fastLength]
+	} else {
+		data = hostBytes(fastAddress, fastLength)
+	}
+	// Nothing else references or changes the buffer until the next call
+	// with the same dst, so a string can share it.
+	return unsafe.String(unsafe.SliceData(data), fastLength)
 }
 
 // hostBytes returns the buffer of length bytes at address that the host
@@ -105,6 +153,14 @@ func hostBytes(address, length uint32) []byte {
 //
 //go:linkname sdkTakeAllocation github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/internal.takeAllocationFunc
 var sdkTakeAllocation func(address uint32) *byte
+
+// sdkAllocationTarget is plugin/_sdkabi's allocationTarget: a buffer that
+// the next proxy_on_memory_allocate returns when the result fits, instead
+// of allocating. Set it right before one of this file's hostcalls and
+// clear it right after, never around an SDK call.
+//
+//go:linkname sdkAllocationTarget github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/internal.allocationTarget
+var sdkAllocationTarget []byte
 
 // wallClock returns the time with one WASI clock read; time.Now makes two,
 // one of them for the monotonic reading that the limiter does not use.

@@ -91,7 +91,8 @@ func (l *Limiter) Check(req *Request) Result {
 func (l *Limiter) read(s *scratch, req *Request, now time.Time) []check {
 	s.keyer.reset(req, &l.cfg.ClientIP)
 	if cap(s.checks) < len(l.cfg.Rules) {
-		// Never grown below: each check's result.next points into it.
+		// Never grown below: each check's result.next, and state when
+		// the store reads into a buffer, point into it.
 		s.checks = make([]check, 0, len(l.cfg.Rules))
 	}
 	checks := s.checks[:0]
@@ -112,7 +113,7 @@ func (l *Limiter) read(s *scratch, req *Request, now time.Time) []check {
 		c := &checks[len(checks)-1]
 		c.rule, c.index, c.tier, c.limit = r, i, req.Tier, r.limitFor(req.Tier)
 		c.key = s.slotKey(i, r, slot)
-		c.state, c.cas, c.err = l.store.Get(c.key)
+		c.err = l.load(c)
 		if c.err != nil && errors.Is(c.err, ErrNotFound) {
 			c.err = nil // Prepare did not run: Set will create the slot.
 		}
@@ -123,6 +124,17 @@ func (l *Limiter) read(s *scratch, req *Request, now time.Time) []check {
 	}
 	s.checks = checks
 	return checks
+}
+
+// load reads c's slot into c.state and c.cas, in c.stored when the store
+// can read into a buffer.
+func (l *Limiter) load(c *check) (err error) {
+	if l.into != nil {
+		c.state, c.cas, err = l.into.GetInto(c.key, c.stored[:])
+	} else {
+		c.state, c.cas, err = l.store.Get(c.key)
+	}
+	return err
 }
 
 func appliesTo(r *Rule, route string) bool {
@@ -155,8 +167,7 @@ func (l *Limiter) commit(c *check, now time.Time, res *Result) bool {
 			return l.fail(c, ErrContention, res)
 		}
 
-		c.state, c.cas, err = l.store.Get(c.key)
-		if err != nil {
+		if err = l.load(c); err != nil {
 			return l.fail(c, err, res)
 		}
 		c.result = decideInto(c.next[:0], c.rule.Algorithm, c.limit, c.state, now)

@@ -43,6 +43,9 @@ type Limiter struct {
 	store Store
 	now   func() time.Time
 
+	// into is store when it can read into a buffer, nil otherwise.
+	into BufferStore
+
 	needsIP bool
 
 	// texts holds each rule's header values that no request changes, by
@@ -119,6 +122,7 @@ func New(cfg *Config, store Store, now func() time.Time) *Limiter {
 	// Slot keys are built when they are used rather than kept, so that a VM
 	// does not hold max_keys strings per rule for its whole life.
 	l := &Limiter{cfg: cfg, store: store, now: now, texts: make([]ruleTexts, len(cfg.Rules))}
+	l.into, _ = store.(BufferStore)
 	for i := range cfg.Rules {
 		l.needsIP = l.needsIP || cfg.Rules[i].usesClientIP()
 		l.texts[i] = newRuleTexts(&cfg.Rules[i])
@@ -167,8 +171,11 @@ type check struct {
 	result  outcome
 	charged bool
 
-	// next holds the encoded state that result.next points to.
-	next [stateSize]byte
+	// next holds the encoded state that result.next points to, and stored
+	// the slot's value that state points to when the store reads into a
+	// buffer.
+	next   [stateSize]byte
+	stored [stateSize]byte
 
 	// failed is set when the store failed for the rule, and err holds the
 	// error.

@@ -25,6 +25,17 @@ type Store interface {
 	Set(key string, value []byte, cas uint32) error
 }
 
+// BufferStore is a Store that can read a value into the caller's memory.
+// The Limiter uses GetInto when its store has it.
+type BufferStore interface {
+	Store
+
+	// GetInto is Get with the value in dst when it fits. A longer value
+	// is returned in memory of its own. The caller must not reuse dst
+	// while it uses the value.
+	GetInto(key string, dst []byte) (value []byte, cas uint32, err error)
+}
+
 // MemoryStore is a Store in memory for native tests and benchmarks. It is
 // safe for concurrent use.
 type MemoryStore struct {
@@ -52,6 +63,20 @@ func (s *MemoryStore) Get(key string) ([]byte, uint32, error) {
 		return nil, 0, ErrNotFound
 	}
 	return append([]byte(nil), e.value...), e.cas, nil
+}
+
+// GetInto is Get with the copy in dst when it fits.
+func (s *MemoryStore) GetInto(key string, dst []byte) ([]byte, uint32, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.entries[key]
+	if !ok {
+		return nil, 0, ErrNotFound
+	}
+	if len(e.value) > len(dst) {
+		return append([]byte(nil), e.value...), e.cas, nil
+	}
+	return dst[:copy(dst, e.value)], e.cas, nil
 }
 
 // Set stores a copy of value as Envoy's shared data does.

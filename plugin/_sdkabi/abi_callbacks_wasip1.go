@@ -35,12 +35,27 @@ func init() {
 // the VM is single-threaded, so a short slice is enough.
 var pinnedAllocations [][]byte
 
+// allocationTarget is a buffer that the plugin's own hostcall wrappers
+// (plugin/ratelimit_wasip1.go, through go:linkname) offer for the result of
+// their next hostcall. The next allocation that fits returns it instead of
+// a new buffer and clears the offer. The wrapper clears it after the call
+// too, because a missing key allocates nothing.
+//
+// GC safety: the variable keeps the buffer alive during the call, and a
+// buffer that a package variable references is on the heap, which does not
+// move. It is never set around an SDK call, so no SDK wrapper receives it.
+var allocationTarget []byte
+
 //go:wasmexport proxy_on_memory_allocate
 func exportOnMemoryAllocate(size uint32) uint32 {
 	// Envoy never requests zero bytes. Returning a 1-byte buffer keeps the
 	// pointer valid if a host does.
 	if size == 0 {
 		size = 1
+	}
+	if target := allocationTarget; size <= uint32(len(target)) {
+		allocationTarget = nil
+		return uint32(uintptr(unsafe.Pointer(&target[0])))
 	}
 	buf := make([]byte, size)
 	pinnedAllocations = append(pinnedAllocations, buf)
