@@ -60,7 +60,7 @@ func (l *Limiter) Check(req *Request) Result {
 	defer l.release(s)
 	s.req = *req
 	now := l.now()
-	checks := l.read(s, &s.req, now)
+	checks := l.read(s, &s.req, now.UnixNano())
 
 	l.noteShadowAndFailures(checks, &res)
 	if denied := mostRestrictiveDenial(checks); denied != nil {
@@ -86,20 +86,23 @@ func (l *Limiter) Check(req *Request) Result {
 	return res
 }
 
-// read finds the rules that apply, reads their slots and decides each. The
-// checks live in s.
-func (l *Limiter) read(s *scratch, req *Request, now time.Time) []check {
+// read finds the rules that apply, reads their slots and decides each at
+// the time unixNano. The checks live in s. The work of a rule is written
+// out here rather than in helpers, because calls cost in Go compiled for
+// wasip1 (BENCHMARKS.md, "Local rate limits").
+func (l *Limiter) read(s *scratch, req *Request, unixNano int64) []check {
 	s.keyer.reset(req, &l.cfg.ClientIP)
 	if cap(s.checks) < len(l.cfg.Rules) {
 		// Never grown below: each check's result.next, and state when
 		// the store reads into a buffer, point into it.
 		s.checks = make([]check, 0, len(l.cfg.Rules))
+		s.keys = make([]slotKeyMemo, len(l.cfg.Rules))
 	}
 	checks := s.checks[:0]
 
 	for i := range l.cfg.Rules {
 		r := &l.cfg.Rules[i]
-		if !appliesTo(r, req.Route) {
+		if r.Routes != nil && !appliesTo(r, req.Route) {
 			continue
 		}
 		slot, ok := s.keyer.slot(r)
@@ -111,15 +114,31 @@ func (l *Limiter) read(s *scratch, req *Request, now time.Time) []check {
 		// set, in place.
 		checks = checks[:len(checks)+1]
 		c := &checks[len(checks)-1]
-		c.rule, c.index, c.tier, c.limit = r, i, req.Tier, r.limitFor(req.Tier)
-		c.key = s.slotKey(i, r, slot)
-		c.err = l.load(c)
+		c.rule, c.index, c.tier, c.limit = r, i, req.Tier, r.Default
+		if req.Tier != "" {
+			c.limit = r.limitFor(req.Tier)
+		}
+		if memo := &s.keys[i]; memo.key == "" || memo.slot != slot {
+			memo.slot, memo.key = slot, slotKey(r.Name, slot)
+		}
+		c.key = s.keys[i].key
+
+		// load and decideInto, written out for the same reason.
+		if l.into != nil {
+			c.state, c.cas, c.err = l.into.GetInto(c.key, c.stored[:])
+		} else {
+			c.state, c.cas, c.err = l.store.Get(c.key)
+		}
 		if c.err != nil && errors.Is(c.err, ErrNotFound) {
 			c.err = nil // Prepare did not run: Set will create the slot.
 		}
 		c.failed = c.err != nil
-		if !c.failed {
-			c.result = decideInto(c.next[:0], r.Algorithm, c.limit, c.state, now)
+		switch {
+		case c.failed:
+		case r.Algorithm == SlidingWindow:
+			c.result = decodeWindow(c.state, c.limit, unixNano).take(&c.next, c.limit)
+		default:
+			c.result = decodeBucket(c.state, c.limit, unixNano).take(&c.next, c.limit)
 		}
 	}
 	s.checks = checks
@@ -170,7 +189,7 @@ func (l *Limiter) commit(c *check, now time.Time, res *Result) bool {
 		if err = l.load(c); err != nil {
 			return l.fail(c, err, res)
 		}
-		c.result = decideInto(c.next[:0], c.rule.Algorithm, c.limit, c.state, now)
+		c.result = decideInto(&c.next, c.rule.Algorithm, c.limit, c.state, now.UnixNano())
 		if !c.result.allowed {
 			if c.rule.Shadow {
 				res.ShadowExceeded = append(res.ShadowExceeded, c.rule.Name)

@@ -103,19 +103,6 @@ func (l *Limiter) release(s *scratch) {
 	}
 }
 
-// slotKey returns the key of rule i's slot, built once per distinct slot in
-// a row.
-func (s *scratch) slotKey(i int, r *Rule, slot uint64) string {
-	if len(s.keys) <= i {
-		s.keys = append(s.keys, make([]slotKeyMemo, i+1-len(s.keys))...)
-	}
-	memo := &s.keys[i]
-	if memo.key == "" || memo.slot != slot {
-		memo.slot, memo.key = slot, slotKey(r.Name, slot)
-	}
-	return memo.key
-}
-
 // New returns a limiter for cfg, keeping its state in store and reading
 // the time from now.
 func New(cfg *Config, store Store, now func() time.Time) *Limiter {

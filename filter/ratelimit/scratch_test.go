@@ -113,7 +113,7 @@ func TestSlotKeysFollowTheSlot(t *testing.T) {
 		require.True(t, ok)
 		state, _, err := store.Get(slotKey("per-caller", slot))
 		require.NoError(t, err)
-		left := decodeBucket(state, cfg.Rules[0].Default, t0).tokens / tokenUnit
+		left := decodeBucket(state, cfg.Rules[0].Default, t0.UnixNano()).tokens / tokenUnit
 		// Per goroutine, 200 requests in turn: 67 for a and b, 66 for c.
 		require.EqualValues(t, 1_000-4*map[string]int{"a": 67, "b": 67, "c": 66}[id], left, id)
 	}

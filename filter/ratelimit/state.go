@@ -50,32 +50,33 @@ type outcome struct {
 
 // decide applies one request to the encoded state at now.
 func decide(alg Algorithm, limit Limit, state []byte, now time.Time) outcome {
-	return decideInto(nil, alg, limit, state, now)
+	return decideInto(new([stateSize]byte), alg, limit, state, now.UnixNano())
 }
 
-// decideInto is decide with the next state appended to dst, which a caller
-// with room for stateSize bytes passes to avoid an allocation.
-func decideInto(dst []byte, alg Algorithm, limit Limit, state []byte, now time.Time) outcome {
+// decideInto is decide at the time unixNano, with the next state written
+// to dst, which the caller keeps so that nothing is allocated.
+func decideInto(dst *[stateSize]byte, alg Algorithm, limit Limit, state []byte, unixNano int64) outcome {
 	if alg == SlidingWindow {
-		return decodeWindow(state, limit, now).take(dst, limit)
+		return decodeWindow(state, limit, unixNano).take(dst, limit)
 	}
-	return decodeBucket(state, limit, now).take(dst, limit)
+	return decodeBucket(state, limit, unixNano).take(dst, limit)
 }
 
 // refund gives back the request that decide charged, for a request that a
 // later rule denied after this one was already written.
 func refund(alg Algorithm, limit Limit, state []byte, now time.Time) []byte {
+	unixNano := now.UnixNano()
 	if alg == SlidingWindow {
-		w := decodeWindow(state, limit, now)
+		w := decodeWindow(state, limit, unixNano)
 		if w.current > 0 {
 			w.current--
 		}
-		return w.appendTo(nil)
+		return w.put(new([stateSize]byte))
 	}
 
-	b := decodeBucket(state, limit, now)
+	b := decodeBucket(state, limit, unixNano)
 	b.tokens = min(b.tokens+tokenUnit, uint64(limit.Quota)*tokenUnit)
-	return b.appendTo(nil)
+	return b.put(new([stateSize]byte))
 }
 
 func getUint64(src []byte) uint64 { return binary.BigEndian.Uint64(src) }

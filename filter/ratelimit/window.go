@@ -25,11 +25,10 @@ type window struct {
 }
 
 // decodeWindow reads a stored window and moves it to the fixed window that
-// contains now. An unused or unreadable slot has no requests.
-func decodeWindow(state []byte, limit Limit, now time.Time) window {
+// contains the time unixNano. An unused or unreadable slot has no requests.
+func decodeWindow(state []byte, limit Limit, unixNano int64) window {
 	length := limit.Window.Nanoseconds()
-	at := now.UnixNano()
-	w := window{index: at / length}
+	w := window{index: unixNano / length}
 
 	if len(state) == stateSize && state[0] == stateSlidingWindow {
 		stored := window{
@@ -53,14 +52,14 @@ func decodeWindow(state []byte, limit Limit, now time.Time) window {
 	// clamp also keeps the weighted sums within uint64.
 	w.previous = min(w.previous, uint32(limit.Quota))
 	w.current = min(w.current, uint32(limit.Quota))
-	w.elapsed = uint64(at-w.index*length) / 1000
+	w.elapsed = uint64(unixNano-w.index*length) / 1000
 	return w
 }
 
 // take counts one request when the estimate leaves room for it; the next
-// state is appended to dst. Weights are in microseconds, which keeps
+// state is written to dst. Weights are in microseconds, which keeps
 // Quota × window length within uint64.
-func (w window) take(dst []byte, limit Limit) outcome {
+func (w window) take(dst *[stateSize]byte, limit Limit) outcome {
 	length := uint64(limit.Window.Microseconds())
 	quota := uint64(limit.Quota)
 	used := uint64(w.previous)*(length-w.elapsed) + uint64(w.current)*length // × length
@@ -69,13 +68,18 @@ func (w window) take(dst []byte, limit Limit) outcome {
 		return outcome{reset: w.reset(length), retryAfter: w.retryAfter(quota, length)}
 	}
 
+	// put's work, written out: this is the hot path of every request.
 	w.current++
 	used += length
+	dst[0] = stateSlidingWindow
+	binary.BigEndian.PutUint64(dst[1:9], uint64(w.index))
+	binary.BigEndian.PutUint32(dst[9:13], w.previous)
+	binary.BigEndian.PutUint32(dst[13:17], w.current)
 	return outcome{
 		allowed:   true,
 		remaining: int64((quota*length - used) / length),
 		reset:     w.reset(length),
-		next:      w.appendTo(dst),
+		next:      dst[:],
 	}
 }
 
@@ -110,9 +114,11 @@ func (w window) retryAfter(quota, length uint64) time.Duration {
 	return time.Duration(left+needed) * time.Microsecond
 }
 
-func (w window) appendTo(dst []byte) []byte {
-	dst = append(dst, stateSlidingWindow)
-	dst = binary.BigEndian.AppendUint64(dst, uint64(w.index))
-	dst = binary.BigEndian.AppendUint32(dst, w.previous)
-	return binary.BigEndian.AppendUint32(dst, w.current)
+// put encodes the window into dst and returns it as a slice.
+func (w window) put(dst *[stateSize]byte) []byte {
+	dst[0] = stateSlidingWindow
+	binary.BigEndian.PutUint64(dst[1:9], uint64(w.index))
+	binary.BigEndian.PutUint32(dst[9:13], w.previous)
+	binary.BigEndian.PutUint32(dst[13:17], w.current)
+	return dst[:]
 }
