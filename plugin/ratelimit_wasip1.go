@@ -73,7 +73,7 @@ func (*limiterStore) GetInto(key string, dst []byte) ([]byte, uint32, error) {
 		return nil, 0, ratelimit.ErrNotFound
 	case status != 0:
 		return nil, 0, statusError("proxy_get_shared_data", status)
-	case len(dst) > 0 && fastAddress == uint32(uintptr(unsafe.Pointer(&dst[0]))):
+	case inBuffer(dst, fastAddress, fastLength):
 		return dst[:fastLength], fastCAS, nil
 	}
 	return hostBytes(fastAddress, fastLength), fastCAS, nil
@@ -124,7 +124,7 @@ func readPeerAddress(dst []byte) string {
 	}
 
 	var data []byte
-	if len(dst) > 0 && fastAddress == uint32(uintptr(unsafe.Pointer(&dst[0]))) {
+	if inBuffer(dst, fastAddress, fastLength) {
 		data = dst[:fastLength]
 	} else {
 		data = hostBytes(fastAddress, fastLength)
@@ -132,6 +132,14 @@ func readPeerAddress(dst []byte) string {
 	// Nothing else references or changes the buffer until the next call
 	// with the same dst, so a string can share it.
 	return unsafe.String(unsafe.SliceData(data), fastLength)
+}
+
+// inBuffer reports whether the host returned its result in dst, the
+// buffer offered through sdkAllocationTarget. A result at dst that claims
+// more than len(dst) bytes is not, so hostBytes rejects it.
+func inBuffer(dst []byte, address, length uint32) bool {
+	return len(dst) > 0 && length <= uint32(len(dst)) &&
+		address == uint32(uintptr(unsafe.Pointer(&dst[0])))
 }
 
 // hostBytes returns the buffer of length bytes at address that the host
