@@ -168,7 +168,7 @@ func commandAfterSeparator(s string) bool {
 			word = word[k+1:]
 		}
 		// ";base64," is the syntax of a data: URL, not a command.
-		if mayBeCommand(word) && commandNames[word] && (word != "base64" || j >= len(s) || s[j] != ',') {
+		if mayBeCommand(word) && commandNameSet.has(word) && (word != "base64" || j >= len(s) || s[j] != ',') {
 			return true
 		}
 	}
