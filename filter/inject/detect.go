@@ -198,13 +198,13 @@ func (s *scan) checkSignatures(set []Signature, index *classIndex, folded string
 	separatorCommand := 0 // commandAfterSeparator's result: 0 not run yet, 1 false, 2 true
 	for ; next != 0 && !s.full(); next &= next - 1 {
 		sig := &set[bits.TrailingZeros64(next)]
-		if sig.Severity < s.policy.Sensitivity || sig.precheck != nil && !sig.precheck(folded) {
+		if sig.Severity < s.policy.Sensitivity || sig.precheck != nil && !sig.precheck(folded, t.classes) {
 			continue
 		}
 		if sig.separatorGuard {
 			if separatorCommand == 0 {
 				separatorCommand = 1
-				if commandAfterSeparator(folded) {
+				if commandAfterSeparatorIn(folded, t.classes) {
 					separatorCommand = 2
 				}
 			}
