@@ -62,7 +62,7 @@ func commandNameAt(s string, j int) bool {
 	}
 
 	// ";base64," is the syntax of a data: URL, not a command.
-	return mayBeCommand(word) && commandNameSet.has(word) && (word != "base64" || j >= len(s) || s[j] != ',')
+	return mayBeCommand(word) && commandNames[word] && (word != "base64" || j >= len(s) || s[j] != ',')
 }
 
 // indexByteFrom returns the index of the first b in s at or after from,

@@ -34,19 +34,19 @@ func leadingCommand(s string) bool {
 		return false
 	}
 	for range 2 {
-		if !commandPrefixSet.has(word) {
+		if !commandPrefixes[word] {
 			break
 		}
 		next, after := leadingWord(strings.TrimLeft(rest, " \t"))
-		if commandNameSet.has(next) {
+		if commandNames[next] {
 			return true
 		}
 		word, rest = next, after
 	}
-	if !commandNameSet.has(word) {
+	if !commandNames[word] {
 		return false
 	}
-	unambiguous := unambiguousNameSet.has(word)
+	unambiguous := unambiguousNames[word]
 	if rest == "" || rest[0] == ';' || rest[0] == '|' || rest[0] == '&' {
 		return unambiguous
 	}
@@ -118,14 +118,6 @@ var unambiguousNames = func() map[string]bool {
 	}
 	return names
 }()
-
-// commandNameSet, commandPrefixSet and unambiguousNameSet hold the names
-// of commandNames, commandPrefixes and unambiguousNames for the guards.
-var (
-	commandNameSet     = newWordSet(commandNames)
-	commandPrefixSet   = newWordSet(commandPrefixes)
-	unambiguousNameSet = newWordSet(unambiguousNames)
-)
 
 // globbedSystemPath reports whether s contains an absolute path whose first
 // directory is written with shell wildcards, such as /???/c?t or

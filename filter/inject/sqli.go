@@ -230,19 +230,20 @@ func plainVariable(v string) bool {
 
 // isSQLWord reports whether the upper case of s is in sqlWords. Keywords
 // are at most 32 bytes, so a longer s is never one. sqlWordShapes rules
-// out most words before the set lookup.
+// out most words before the map lookup.
 func isSQLWord(s string) bool {
-	if len(s) == 0 || len(s) > 32 {
+	var buf [32]byte
+	if len(s) == 0 || len(s) > len(buf) {
 		return false
 	}
 	if !sqlWordShapes.has(len(s), upperASCII(s[0]), upperASCII(s[len(s)-1])) {
 		return false
 	}
-	return sqlWordSet.hasUpper(s)
+	for i := 0; i < len(s); i++ {
+		buf[i] = upperASCII(s[i])
+	}
+	return sqlWords[string(buf[:len(s)])]
 }
-
-// sqlWordSet holds the words of sqlWords for isSQLWord.
-var sqlWordSet = newWordSet(sqlWords)
 
 func upperASCII(c byte) byte {
 	if 'a' <= c && c <= 'z' {
