@@ -234,9 +234,9 @@ func batchCondition(s string, c class) bool {
 }
 
 // batchKeywordAtCommandStart reports whether "for" or "if" followed by a
-// space starts s or follows '&', '|' or '(' after optional spaces. c
-// contains the classes of the bytes of s, so that only the separators
-// that s contains are searched for.
+// space starts s or follows '&', '|' or '(' after optional spaces. Every
+// byte class of s is in c, so that only the separators whose class c
+// contains are searched for.
 func batchKeywordAtCommandStart(s string, c class) bool {
 	if batchKeywordAt(s, 0) {
 		return true
