@@ -44,13 +44,18 @@ func (s *scan) checkClassified(raw string, c class, plus bool, loc Location) {
 			c = classify(value)
 		}
 	}
+	// The class tests before the calls below repeat the first tests of
+	// the functions they call, because in wasm a call costs more than the
+	// test.
 	folded, foldSteps := value, steps
-	if lower, changed := s.fold(value, c); changed {
-		folded, foldSteps = lower, steps|CaseFold
-		if c.has(cNonASCII) {
-			c = classify(folded)
-		} else {
-			c &^= cUpper // ASCII folding only turns A-Z into letters of no class
+	if c.has(cUpper | cNonASCII) {
+		if lower, changed := s.fold(value, c); changed {
+			folded, foldSteps = lower, steps|CaseFold
+			if c.has(cNonASCII) {
+				c = classify(folded)
+			} else {
+				c &^= cUpper // ASCII folding only turns A-Z into letters of no class
+			}
 		}
 	}
 
@@ -60,7 +65,7 @@ func (s *scan) checkClassified(raw string, c class, plus bool, loc Location) {
 	if s.want(SQLi) {
 		s.checkSQLi(value, folded, c, steps, loc)
 	}
-	if s.want(XSS) {
+	if s.want(XSS) && (c.has(cLT|cEquals|cAmp) || exhaustive) {
 		s.checkXSS(value, c, steps, loc)
 	}
 	if s.want(PathTraversal) && (c.has(cDot) && c.has(cSlash|cBackslash|cNonASCII) || exhaustive) {
@@ -70,7 +75,9 @@ func (s *scan) checkClassified(raw string, c class, plus bool, loc Location) {
 	// custom signatures have none, so the pair set is not needed.
 	t := traits{classes: c}
 	s.checkSignatures(builtinSignatures, builtinIndex, folded, &t, foldSteps, loc)
-	s.checkSignatures(s.policy.Custom, nil, folded, &t, foldSteps, loc)
+	if len(s.policy.Custom) > 0 {
+		s.checkSignatures(s.policy.Custom, nil, folded, &t, foldSteps, loc)
+	}
 
 	if s.want(CommandInjection) && (c.has(cQuoting|cBacktick|cLParen) && c.has(shellTriggers) || exhaustive) {
 		var plain string
@@ -198,13 +205,13 @@ func (s *scan) checkSignatures(set []Signature, index *classIndex, folded string
 	separatorCommand := 0 // commandAfterSeparator's result: 0 not run yet, 1 false, 2 true
 	for ; next != 0 && !s.full(); next &= next - 1 {
 		sig := &set[bits.TrailingZeros64(next)]
-		if sig.Severity < s.policy.Sensitivity || sig.precheck != nil && !sig.precheck(folded) {
+		if sig.Severity < s.policy.Sensitivity || sig.precheck != nil && !sig.precheck(folded, t.classes) {
 			continue
 		}
 		if sig.separatorGuard {
 			if separatorCommand == 0 {
 				separatorCommand = 1
-				if commandAfterSeparator(folded) {
+				if commandAfterSeparatorIn(folded, t.classes) {
 					separatorCommand = 2
 				}
 			}

@@ -256,3 +256,14 @@ func TestJSONStringClassesMatchClassify(t *testing.T) {
 		require.Equal(t, classifyValue(text), c, "%q", v)
 	}
 }
+
+// TestStringStopClassesCoverStops checks that every byte that ends or
+// breaks a JSON string, '"', '\\' and the bytes below ' ', has a class of
+// stringStopClasses, so that str's fast path never skips one.
+func TestStringStopClassesCoverStops(t *testing.T) {
+	for b := 0; b < 256; b++ {
+		if b == '"' || b == '\\' || b < ' ' {
+			require.NotZero(t, byteClass[b]&stringStopClasses, "byte %#x", b)
+		}
+	}
+}

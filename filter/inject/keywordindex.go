@@ -1,5 +1,7 @@
 package inject
 
+import "unsafe"
+
 // keywordIndex finds, in one pass over a value, which groups of keywords
 // have a member that occurs in it. It is an Aho–Corasick automaton turned
 // into a full transition table, so each byte costs two table reads and
@@ -33,12 +35,20 @@ func (x *keywordIndex) match(s string) uint64 {
 	// The fields are read into locals once, because the compiler reloads
 	// a field through x in every iteration, and in wasm each load is a
 	// memory access.
-	next, column, foundAt, columns := x.next, &x.column, x.found, x.columns
+	//
+	// The tables are read through pointers without bounds checks, which
+	// cut the loop's time under wazero by about a third. Every entry of next
+	// is a state below len(found), and every column is below columns
+	// (newKeywordIndex builds them so, and TestKeywordIndexTablesInRange
+	// checks it), so each read stays inside its table.
+	next := unsafe.Pointer(unsafe.SliceData(x.next))
+	foundAt := unsafe.Pointer(unsafe.SliceData(x.found))
+	column, columns := &x.column, uintptr(x.columns)
 	found := x.always
-	state := 0
+	state := uintptr(0)
 	for i := 0; i < len(s); i++ {
-		state = int(next[state*columns+int(column[s[i]])])
-		found |= foundAt[state]
+		state = uintptr(*(*uint16)(unsafe.Add(next, 2*(state*columns+uintptr(column[s[i]])))))
+		found |= *(*uint64)(unsafe.Add(foundAt, 8*state))
 	}
 	return found
 }

@@ -137,3 +137,27 @@ func TestQuietTokenHidesNoFinding(t *testing.T) {
 	require.Greater(t, quiet, 5_000, "too few random tokens are quiet to test quietToken")
 	require.Greater(t, flagged, 5_000, "too few random tokens are flagged to test quietToken")
 }
+
+// TestKeywordIndexTablesInRange checks what match relies on to read its
+// tables without bounds checks: each table has a row of columns entries
+// per state, each entry of next is a state, and each column is below
+// columns. It covers every index of the package and one built here.
+func TestKeywordIndexTablesInRange(t *testing.T) {
+	indexes := map[string]*keywordIndex{
+		"builtin signatures": builtinIndex.keywords,
+		"shell signatures":   shellIndex.keywords,
+		"java gadgets":       javaGadgetIndex,
+		"test groups":        newKeywordIndex([][]string{{"he", "she"}, {}, {"\x00", "\xff"}}),
+	}
+	for name, x := range indexes {
+		t.Run(name, func(t *testing.T) {
+			require.Equal(t, len(x.found)*x.columns, len(x.next), "next has a row per state")
+			for i, state := range x.next {
+				require.Less(t, int(state), len(x.found), "next[%d]", i)
+			}
+			for b, col := range x.column {
+				require.Less(t, int(col), x.columns, "column of byte %#x", b)
+			}
+		})
+	}
+}

@@ -203,13 +203,14 @@ func selfCallingFunction(s string) bool {
 	return false
 }
 
-// batchCondition reports whether s holds what the cmdi-batch-control
-// expression needs: "for" or "if" and a space at the start of the value
-// or after '&', '|' or '(', and then a '%' variable, an "==", a
-// comparison word such as " equ ", or a test such as "exist". Prose with
-// "for" and "if" rarely has them, so the expression seldom runs.
-func batchCondition(s string) bool {
-	if !batchKeywordAtCommandStart(s) {
+// batchCondition reports whether s, whose byte classes are all in c,
+// holds what the cmdi-batch-control expression needs: "for" or "if" and
+// a space at the start of the value or after '&', '|' or '(', and then a
+// '%' variable, an "==", a comparison word such as " equ ", or a test
+// such as "exist". Prose with "for" and "if" rarely has them, so the
+// expression seldom runs.
+func batchCondition(s string, c class) bool {
+	if !batchKeywordAtCommandStart(s, c) {
 		return false
 	}
 	if strings.IndexByte(s, '%') >= 0 || strings.Contains(s, "==") ||
@@ -233,14 +234,21 @@ func batchCondition(s string) bool {
 }
 
 // batchKeywordAtCommandStart reports whether "for" or "if" followed by a
-// space starts s or follows '&', '|' or '(' after optional spaces.
-func batchKeywordAtCommandStart(s string) bool {
+// space starts s or follows '&', '|' or '(' after optional spaces. Every
+// byte class of s is in c, so that only the separators whose class c
+// contains are searched for.
+func batchKeywordAtCommandStart(s string, c class) bool {
 	if batchKeywordAt(s, 0) {
 		return true
 	}
-	for i := 0; i < len(s); i++ {
-		if byteClass[s[i]]&(cAmp|cPipe|cLParen) != 0 && batchKeywordAt(s, i+1) {
-			return true
+	for _, sep := range batchSeparators {
+		if !c.has(sep.class) {
+			continue
+		}
+		for i := strings.IndexByte(s, sep.b); i >= 0; i = indexByteFrom(s, sep.b, i+1) {
+			if batchKeywordAt(s, i+1) {
+				return true
+			}
 		}
 	}
 	return false

@@ -132,7 +132,7 @@ func TestBatchConditionAdmitsEveryMatch(t *testing.T) {
 		v := b.String()
 		if batch.re.MatchString(v) {
 			matched++
-			require.True(t, batchCondition(v), "cmdi-batch-control matches %q but batchCondition rejects it", v)
+			require.True(t, batchCondition(v, classify(v)), "cmdi-batch-control matches %q but batchCondition rejects it", v)
 		}
 	}
 	require.Greater(t, matched, 200, "too few random values matched to test the guard")
@@ -219,7 +219,7 @@ func TestBatchKeywordAtCommandStart(t *testing.T) {
 		}
 		v := b.String()
 		want := reference(v)
-		require.Equal(t, want, batchKeywordAtCommandStart(v), "%q", v)
+		require.Equal(t, want, batchKeywordAtCommandStart(v, classify(v)), "%q", v)
 		if want {
 			found++
 		}

@@ -26,8 +26,9 @@ type Signature struct {
 	guard func(string) bool
 
 	// precheck, when set, is a cheap test that accepts every value the
-	// expression matches, and so only saves work.
-	precheck func(string) bool
+	// expression matches, and so only saves work. It receives the value
+	// and the classes of its bytes, or a superset of them.
+	precheck func(string, class) bool
 
 	// needs lists sets of byte classes; the value must contain a class of
 	// each non-empty set, or the signature cannot match.
@@ -72,7 +73,7 @@ func (s *Signature) admits(folded string, t *traits) bool {
 	if len(s.anyOf) > 0 && !containsKeyword(folded, &t.pairs, s.anyOf) {
 		return false
 	}
-	return s.precheck == nil || s.precheck(folded)
+	return s.precheck == nil || s.precheck(folded, t.classes)
 }
 
 // hasNeeds reports whether c holds a class of each set of s.needs.
@@ -110,7 +111,7 @@ func meaningClasses(s Signature, first, second class) Signature {
 	return s
 }
 
-func withPrecheck(s Signature, precheck func(string) bool) Signature {
+func withPrecheck(s Signature, precheck func(string, class) bool) Signature {
 	s.precheck = precheck
 	return s
 }
@@ -142,37 +143,6 @@ func ipOrQueryURL(s string) bool {
 		return true
 	}
 	return strings.HasSuffix(strings.TrimRight(s, " \t\n\r\v\f"), "?")
-}
-
-// commandAfterSeparator reports whether a shell separator (; | & or $( )
-// is followed, after spaces and an optional path, by a command name. It
-// is a cheap pre-check for the separator signatures.
-func commandAfterSeparator(s string) bool {
-	for i := 0; i < len(s); i++ {
-		// One class lookup rules out most bytes, where four comparisons
-		// cost more in wasm.
-		c := s[i]
-		if byteClass[c]&(cSemicolon|cPipe|cAmp|cLParen) == 0 || c == '(' && (i == 0 || s[i-1] != '$') {
-			continue
-		}
-		j := i + 1
-		for j < len(s) && (s[j] == ' ' || s[j] == '\t' || s[j] == '{' || s[j] == '|' || s[j] == '&' || s[j] == '`') {
-			j++
-		}
-		start := j
-		for j < len(s) && (isNameByte(s[j]) || s[j] == '/' || s[j] == '.') {
-			j++
-		}
-		word := s[start:j]
-		if k := strings.LastIndexByte(word, '/'); k >= 0 {
-			word = word[k+1:]
-		}
-		// ";base64," is the syntax of a data: URL, not a command.
-		if mayBeCommand(word) && commandNames[word] && (word != "base64" || j >= len(s) || s[j] != ',') {
-			return true
-		}
-	}
-	return false
 }
 
 // commandNames holds every name of unambiguousCommands and wordCommands
