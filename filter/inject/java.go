@@ -21,14 +21,15 @@ var javaGadgets = keywords(
 	"org.apache.commons.collections", "javax.script.scriptenginemanager",
 )
 
-// javaGadgetIndex finds the keywords of javaGadgets in one pass.
-var javaGadgetIndex = func() *keywordIndex {
+// newJavaGadgetIndex returns the index that finds the keywords of
+// javaGadgets in one pass.
+func newJavaGadgetIndex() *keywordIndex {
 	words := make([]string, len(javaGadgets))
 	for i, k := range javaGadgets {
 		words[i] = k.text
 	}
 	return newKeywordIndex([][]string{words})
-}()
+}
 
 // javaGadgetClasses are the gadget names of javaGadgets and a few
 // shorter ones, as Java spells them, that base64-encoded payloads carry.

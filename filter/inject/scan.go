@@ -45,6 +45,7 @@ var scans = sync.Pool{New: func() any { return new(scan) }}
 
 // newScan returns a scan of the policy from the pool.
 func newScan(p *Policy) *scan {
+	indexesOnce.Do(buildIndexes)
 	s := scans.Get().(*scan)
 	s.policy = p
 	return s
