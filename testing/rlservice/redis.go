@@ -21,15 +21,37 @@ type Redis struct {
 // StartRedis starts redis-server on a free port of 127.0.0.1 and waits until
 // it returns PONG to PING. It fails tb when Ensure fails or Redis does not start,
 // and stops Redis when tb ends.
+//
+// Another process can take the port between freePorts and Redis's bind,
+// and Redis then exits at once. So a start that fails is tried again on a
+// new port, up to startAttempts times.
 func StartRedis(tb testing.TB) *Redis {
 	tb.Helper()
 	tools, err := Ensure()
 	if err != nil {
 		tb.Fatal(err)
 	}
+
+	for attempt := 1; ; attempt++ {
+		r, err := startRedisOnce(tb, tools.RedisServer)
+		if err == nil {
+			return r
+		}
+		if attempt == startAttempts {
+			tb.Fatal(err)
+		}
+		tb.Logf("redis did not start, trying another port: %v", err)
+	}
+}
+
+// startAttempts is how many ports StartRedis tries.
+const startAttempts = 3
+
+// startRedisOnce starts redis-server on a port that freePorts picks.
+func startRedisOnce(tb testing.TB, server string) (*Redis, error) {
 	ports, err := freePorts(1)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 
 	dir := tb.TempDir()
@@ -46,10 +68,16 @@ func StartRedis(tb testing.TB) *Redis {
 	r := &Redis{
 		tb:   tb,
 		port: ports[0],
-		proc: newProcess(tb, dir, "redis", tools.RedisServer, args, nil),
+		proc: newProcess(tb, dir, "redis", server, args, nil),
 	}
-	r.Start()
-	return r
+	if err := r.proc.start(); err != nil {
+		return nil, err
+	}
+	if err := r.proc.waitReady(r.ping); err != nil {
+		r.proc.stop()
+		return nil, err
+	}
+	return r, nil
 }
 
 // Addr returns the host:port Redis listens on.
