@@ -84,18 +84,7 @@ func TestBootstrapUsesEveryCallout(t *testing.T) {
 // which vary envoy.yaml in ways that Envoy accepts and that keep the
 // plugin safe.
 func TestBootstrapAcceptsVariations(t *testing.T) {
-	files, err := filepath.Glob("testdata/valid-bootstrap/*.yaml")
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			data, err := os.ReadFile(file)
-			require.NoError(t, err)
-
-			require.Empty(t, checkBootstrap(data))
-		})
-	}
+	checkValidFixtures(t, "valid-bootstrap", checkBootstrap)
 }
 
 func TestBootstrapChecksEveryBulwarkFilter(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -30,18 +29,7 @@ func TestIstioManifestsValidate(t *testing.T) {
 // testdata/valid-istio, which vary istio/wasmplugin.yaml in ways that Istio
 // accepts and that keep the plugin safe.
 func TestIstioManifestsAcceptVariations(t *testing.T) {
-	files, err := filepath.Glob("testdata/valid-istio/*.yaml")
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			data, err := os.ReadFile(file)
-			require.NoError(t, err)
-
-			require.Empty(t, checkIstioManifests(data))
-		})
-	}
+	checkValidFixtures(t, "valid-istio", checkIstioManifests)
 }
 
 func TestIstioManifestsRejectBrokenFiles(t *testing.T) {

@@ -123,6 +123,23 @@ func parsePluginConfig(where string, document []byte) (*config.Config, []string)
 	return nil, []string{fmt.Sprintf("%s: %v", where, err)}
 }
 
+// checkValidFixtures requires check to find no problem in any
+// testdata/DIR/*.yaml file.
+func checkValidFixtures(t *testing.T, dir string, check func([]byte) []string) {
+	files, err := filepath.Glob(filepath.Join("testdata", dir, "*.yaml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			require.NoError(t, err)
+
+			require.Empty(t, check(data))
+		})
+	}
+}
+
 // checkInvalidFixtures runs check on every testdata/DIR/NAME.yaml and
 // compares the problems it reports, one a line, with NAME.txt.
 func checkInvalidFixtures(t *testing.T, dir string, check func([]byte) []string) {
