@@ -93,12 +93,15 @@ func (s *scan) checkClassified(raw string, c class, plus bool, loc Location) {
 // looks like the continuation of a literal, after a quote. A value that
 // starts with two plain barewords is SQL in neither form, because
 // barewordStart with two tokens implies it with one
-// (TestBarewordStartImpliesOneToken), so it is tested once for both.
+// (TestBarewordStartImpliesOneToken), so it is tested once for both. A
+// value that starts with '-' or '/' and a word that operatorStart accepts
+// is SQL only after a quote, so only that form is checked.
 func (s *scan) checkSQLi(value, folded string, c class, steps Transform, loc Location) {
-	if !exhaustive && plainClasses(value, c) && barewordStart(value, 2) {
+	plain := !exhaustive && plainClasses(value, c)
+	if plain && barewordStart(value, 2) {
 		return
 	}
-	if s.isSQLi(value, folded, c, false) {
+	if !(plain && operatorStart(value)) && s.isSQLi(value, folded, c, false) {
 		s.add(Finding{Category: SQLi, Rule: "libinjection-sqli", Severity: High, Location: loc, Transforms: steps})
 	} else if sqlContinuation(value, c) && s.isSQLi(value, folded, c, true) {
 		s.add(Finding{Category: SQLi, Rule: "libinjection-sqli-context", Severity: Medium, Location: loc, Transforms: steps})

@@ -147,6 +147,15 @@ func barewordStart(value string, tokens int) bool {
 		return false
 	}
 
+	return plainAfterQuote(value)
+}
+
+// plainAfterQuote reports whether value, which plainBytes accepts, holds
+// no single quote, or a bareword or the end of the input follows its
+// first one. libinjection reads the text before that quote as a string,
+// and no fingerprint of its blacklist starts with a string followed by a
+// bareword, or is a lone string.
+func plainAfterQuote(value string) bool {
 	quote := strings.IndexByte(value, '\'')
 	if quote < 0 {
 		return true
@@ -157,6 +166,36 @@ func barewordStart(value string, tokens int) bool {
 		return false
 	}
 	return startsWithWords(after, 1) || strings.TrimLeft(after, " \t\n\v\f\r") == ""
+}
+
+// operatorStart reports whether libinjection cannot flag value, which
+// plainBytes accepts, because it starts with '-' or '/' and a word:
+//
+//   - A leading '-' before a word is a unary operator, which libinjection
+//     drops before it folds the tokens, so the rest of value decides, and
+//     barewordStart with two tokens must accept it.
+//   - A leading '/' that starts no comment is an operator that no fold
+//     step removes or changes, and no fingerprint of libinjection's
+//     blacklist starts with an operator. When value holds a single
+//     quote, libinjection also reads it as if a quote came first, so
+//     the text before the first quote becomes a string, and
+//     plainAfterQuote must accept value.
+//
+// Only the value alone is covered: after a quote (see sqlContinuation),
+// libinjection reads a string and then the operator, which its blacklist
+// does flag. TestOperatorStartNeverHidesSQLi checks both rules on random
+// values built from libinjection's own keywords.
+func operatorStart(value string) bool {
+	if len(value) < 2 || !isWordStart(value[1]) {
+		return false
+	}
+	switch value[0] {
+	case '-':
+		return barewordStart(value[1:], 2)
+	case '/':
+		return plainAfterQuote(value)
+	}
+	return false
 }
 
 // startsWithWords reports whether the first tokens of value are barewords
