@@ -95,7 +95,7 @@ func (s *scan) checkClassified(raw string, c class, plus bool, loc Location) {
 // barewordStart with two tokens implies it with one
 // (TestBarewordStartImpliesOneToken), so it is tested once for both. A
 // value that starts with '-' or '/' and a word that operatorStart accepts
-// is SQL only after a quote, so only that form is checked.
+// can be SQL only after a quote, so only that form is checked.
 func (s *scan) checkSQLi(value, folded string, c class, steps Transform, loc Location) {
 	plain := !exhaustive && plainClasses(value, c)
 	if plain && barewordStart(value, 2) {

@@ -183,7 +183,7 @@ func plainAfterQuote(value string) bool {
 //
 // Only the value alone is covered: after a quote (see sqlContinuation),
 // libinjection reads a string and then the operator, which its blacklist
-// does flag. TestOperatorStartNeverHidesSQLi checks both rules on random
+// can flag. TestOperatorStartNeverHidesSQLi checks both rules on random
 // values built from libinjection's own keywords.
 func operatorStart(value string) bool {
 	if len(value) < 2 || !isWordStart(value[1]) {
