@@ -262,14 +262,14 @@ func TestOCIBuildReplacesLayout(t *testing.T) {
 
 func TestOCIBuildKeepsOtherFolder(t *testing.T) {
 	dir := t.TempDir()
-	kept := filepath.Join(dir, "notes.txt")
-	require.NoError(t, os.WriteFile(kept, []byte("keep"), 0o600))
+	unrelated := filepath.Join(dir, "notes.txt")
+	require.NoError(t, os.WriteFile(unrelated, []byte("keep"), 0o600))
 
 	code, _, stderr := runCommand("oci", "build", "-wasm", writeModule(t, testModule(8, 10)), "-out", dir)
 
 	require.Equal(t, 1, code)
 	require.Contains(t, stderr, "has no oci-layout file")
-	require.FileExists(t, kept)
+	require.FileExists(t, unrelated)
 }
 
 // TestOCIBuildBuiltFilter packages the module that make build wrote, so the

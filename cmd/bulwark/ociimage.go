@@ -59,7 +59,7 @@ var wasmHeader = []byte{0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0x00}
 // tagPattern is the grammar of a tag in the OCI Distribution Specification.
 var tagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
 
-// imageMetadata is what the image records besides the module.
+// imageMetadata is the image's annotations, layout name and creation time.
 type imageMetadata struct {
 	// Version is the org.opencontainers.image.version annotation and the
 	// layout's reference name. An empty version adds neither.

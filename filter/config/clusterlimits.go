@@ -8,6 +8,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/bulwark-dev/bulwark/filter/clusterlimit"
+	"github.com/bulwark-dev/bulwark/filter/jwt"
 	"github.com/bulwark-dev/bulwark/filter/ratelimit"
 )
 
@@ -97,7 +98,7 @@ func (p *parser) clusterService(path string, v gjson.Result, s *clusterlimit.Ser
 		s.Authority, _ = p.calloutTarget(path, members, "authority")
 	}
 	if m, ok := members["path"]; ok {
-		if s.Path, ok = p.str(child(path, "path"), m); ok && !isCalloutPath(s.Path) {
+		if s.Path, ok = p.str(child(path, "path"), m); ok && !jwt.IsCalloutPath(s.Path) {
 			p.fail(child(path, "path"), "must start with '/' and hold only visible ASCII characters, such as \"/json\"", m)
 		}
 	}

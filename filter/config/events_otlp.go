@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/bulwark-dev/bulwark/filter/jwt"
 )
 
 // Defaults and bounds of events.otlp.
@@ -113,7 +115,7 @@ func (p *parser) otlp(path string, v gjson.Result) *OTLP {
 	o.Cluster, _ = p.calloutTarget(path, members, "cluster")
 	o.Authority = o.Cluster
 	if _, ok := members["path"]; ok {
-		if o.Path, ok = p.requiredString(path, members, "path"); ok && !isCalloutPath(o.Path) {
+		if o.Path, ok = p.requiredString(path, members, "path"); ok && !jwt.IsCalloutPath(o.Path) {
 			p.fail(child(path, "path"), "must start with '/' and hold only visible ASCII characters, such as \"/v1/logs\"", members["path"])
 		}
 	}

@@ -98,7 +98,7 @@ func (p *parser) jwksLocation(path string, fields map[string]gjson.Result, issue
 // calloutPath reads the :path of a callout.
 func (p *parser) calloutPath(path string, v gjson.Result, example string) string {
 	s, ok := p.str(path, v)
-	if ok && !isCalloutPath(s) {
+	if ok && !jwt.IsCalloutPath(s) {
 		p.fail(path, "must start with '/' and hold only visible ASCII characters, such as "+strconv.Quote(example), v)
 		return ""
 	}
@@ -194,17 +194,4 @@ func formatDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
-}
-
-// isCalloutPath reports whether s can be the :path of a callout.
-func isCalloutPath(s string) bool {
-	if !strings.HasPrefix(s, "/") {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] >= 0x7f {
-			return false
-		}
-	}
-	return true
 }

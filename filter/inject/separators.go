@@ -3,10 +3,9 @@ package inject
 import "strings"
 
 // This file finds where a shell command may start after a separator. The
-// guards search with strings.IndexByte for each separator byte that the
-// value's classes show, instead of testing the class of every byte,
-// because under wazero that search took about a third of the time of a
-// Go loop over the same bytes.
+// guards call strings.IndexByte for each separator byte that the value's
+// classes show, instead of testing the class of every byte. Under wazero
+// that search took about a third of the time of a Go loop over the bytes.
 
 // separatorByte is a byte that ends a shell command, with its class.
 type separatorByte struct {

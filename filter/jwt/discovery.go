@@ -28,7 +28,7 @@ func DiscoveryPath(issuer string) (string, error) {
 		return "", fmt.Errorf("jwt: the issuer %q is not an https or http URL without query or fragment, such as \"https://login.example.com/tenant\"", issuer)
 	}
 	path := strings.TrimSuffix(u.EscapedPath(), "/") + discoverySuffix
-	if !isCalloutPath(path) {
+	if !IsCalloutPath(path) {
 		return "", fmt.Errorf("jwt: the path of issuer %q has characters other than visible ASCII", issuer)
 	}
 	return path, nil
@@ -66,7 +66,7 @@ func ParseDiscovery(issuer string, body []byte) (string, error) {
 	if u.RawQuery != "" {
 		path += "?" + u.RawQuery
 	}
-	if !isCalloutPath(path) {
+	if !IsCalloutPath(path) {
 		return "", fmt.Errorf("jwt: the discovery document's jwks_uri %s has characters other than visible ASCII", quoteForLog(uri))
 	}
 	return path, nil
@@ -88,9 +88,9 @@ func quoteForLog(v gjson.Result) string {
 	return strconv.Quote(s)
 }
 
-// isCalloutPath reports whether s can be the :path of a callout: it starts
-// with '/' and holds only visible ASCII.
-func isCalloutPath(s string) bool {
+// IsCalloutPath reports whether s can be the :path of a callout: it starts
+// with '/' and contains only visible ASCII.
+func IsCalloutPath(s string) bool {
 	if !strings.HasPrefix(s, "/") {
 		return false
 	}

@@ -65,8 +65,8 @@ func exportOnMemoryAllocate(size uint32) uint32 {
 // takeAllocationFunc is takeAllocation for the plugin's own hostcall
 // imports (plugin/ratelimit_wasip1.go), which read it through go:linkname.
 // Without it their results would stay pinned until the next SDK call that
-// returns data, and a loop of such calls, such as the rate limiter creating
-// its slots at start, would grow the list and the heap with every call.
+// returns data. A loop of such calls, such as the rate limiter creating its
+// slots at start, would then grow the list and the heap with every call.
 var takeAllocationFunc = takeAllocation
 
 // takeAllocation returns the pinned buffer that starts at ptr and releases
