@@ -79,3 +79,36 @@ func BenchmarkScanTargetTypical(b *testing.B) {
 		}
 	}
 }
+
+// nopVisitor is a jsonVisitor that reads nothing, so that a walk with it
+// costs only the walker's own work.
+type nopVisitor struct{}
+
+func (nopVisitor) visitJSON(*jsonWalker, string, LocationKind) {}
+func (nopVisitor) skipJSON(*jsonWalker) bool                   { return false }
+func (nopVisitor) stopJSON() bool                              { return false }
+
+// BenchmarkWalkTypical walks the typical body and checks no key or leaf,
+// so that it measures the syntax check, the strings with their classes and
+// the paths.
+func BenchmarkWalkTypical(b *testing.B) {
+	body := string(typicalBody())
+	w := jsonWalker{data: body, visitor: nopVisitor{}}
+	for b.Loop() {
+		w = jsonWalker{data: body, visitor: nopVisitor{}, path: w.path[:0]}
+		if !w.document() {
+			b.Fatal("the typical body is not valid JSON")
+		}
+	}
+}
+
+// BenchmarkValidateTypical checks the syntax of the typical body alone,
+// as the walker does for values that it does not visit.
+func BenchmarkValidateTypical(b *testing.B) {
+	w := jsonWalker{data: string(typicalBody())}
+	for b.Loop() {
+		if end, ok := w.validValue(0); !ok || end != len(w.data) {
+			b.Fatal("the typical body is not valid JSON")
+		}
+	}
+}
