@@ -1,6 +1,6 @@
 package jwt
 
-import "crypto/ecdsa"
+import "crypto/elliptic"
 
 // DER tags of ASN.1's universal types (X.690 §8.3, §8.9).
 const (
@@ -18,20 +18,19 @@ const maxECDSAScalarBytes = 66
 const maxECDSASignatureDER = 3 + 2*(2+1+maxECDSAScalarBytes)
 
 // appendECDSASignatureDER appends to dst the ASN.1 DER form of a JWS ECDSA
-// signature, which holds r and s as fixed-size big-endian integers (RFC
-// 7518 §3.4). The DER form, a SEQUENCE of two INTEGERs (RFC 3279 §2.2.3),
-// is what ecdsa.VerifyASN1 and X.509 tooling such as Envoy's
-// verify_signature expect. valid is false when the length does not fit the
-// key's curve.
+// signature, which holds r and s as big-endian integers of size bytes each
+// (RFC 7518 §3.4). The DER form, a SEQUENCE of two INTEGERs (RFC 3279
+// §2.2.3), is what ecdsa.VerifyASN1 and X.509 tooling such as Envoy's
+// verify_signature expect. valid is false when the signature is not 2*size
+// bytes long.
 //
 // It writes the bytes itself rather than through big.Int and cryptobyte,
 // because that route cost nine allocations and about fifteen more distinct
 // functions per ES256 token inside wasm (BENCHMARKS.md). The grammar is
 // fixed and short: TestECDSASignatureDERMatchesASN1 and
 // FuzzECDSASignatureDER compare it with encoding/asn1.
-func appendECDSASignatureDER(dst []byte, key *ecdsa.PublicKey, signature []byte) ([]byte, bool) {
-	size := (key.Curve.Params().BitSize + 7) / 8
-	if len(signature) != 2*size || size > maxECDSAScalarBytes {
+func appendECDSASignatureDER(dst []byte, size int, signature []byte) ([]byte, bool) {
+	if len(signature) != 2*size || size <= 0 || size > maxECDSAScalarBytes {
 		return nil, false
 	}
 	r, s := minimalUnsigned(signature[:size]), minimalUnsigned(signature[size:])
@@ -48,6 +47,23 @@ func appendECDSASignatureDER(dst []byte, key *ecdsa.PublicKey, signature []byte)
 	dst = appendIntegerDER(dst, r)
 	dst = appendIntegerDER(dst, s)
 	return dst, true
+}
+
+// esScalarBytes returns the size of r and s in a signature of the ES
+// algorithm alg (RFC 7518 §3.4), and 0 for other algorithms.
+func esScalarBytes(alg string) int {
+	switch alg {
+	case "ES256":
+		return 32
+	case "ES384":
+		return 48
+	}
+	return 0
+}
+
+// curveScalarBytes returns the size of r and s on curve.
+func curveScalarBytes(curve elliptic.Curve) int {
+	return (curve.Params().BitSize + 7) / 8
 }
 
 // minimalUnsigned returns n, a big-endian unsigned integer, without its

@@ -1,7 +1,6 @@
 package jwt
 
 import (
-	"crypto/ecdsa"
 	"crypto/rsa"
 	"sync"
 	"time"
@@ -224,9 +223,11 @@ func (v *Verifier) verifyNative(key *Key, t *Token) (ok, handled bool) {
 		return false, false
 	}
 
+	// checkSignature calls this only for a key that Fits t.Alg, so an EC
+	// key's esAlg is t.Alg.
 	signature := t.Signature
-	if ec, isEC := key.public.(*ecdsa.PublicKey); isEC {
-		der, valid := appendECDSASignatureDER(v.der[:0], ec, signature)
+	if key.esAlg != "" {
+		der, valid := appendECDSASignatureDER(v.der[:0], esScalarBytes(key.esAlg), signature)
 		if !valid {
 			return false, true
 		}
