@@ -63,11 +63,11 @@ func members(s string, l memberList) (memberList, bool) {
 			return l, false
 		}
 
-		end := stringEnd(s, i)
+		end, escaped := stringEnd(s, i)
 		if end < 0 {
 			return l, false
 		}
-		name := stringValue(s[i:end])
+		name := stringValue(s[i:end], escaped)
 		i = skipSpace(s, end)
 		if i == len(s) || s[i] != ':' {
 			return l, false
@@ -93,12 +93,12 @@ func readValue(s string, i int) (gjson.Result, int) {
 	}
 	switch s[i] {
 	case '"':
-		end := stringEnd(s, i)
+		end, escaped := stringEnd(s, i)
 		if end < 0 {
 			return gjson.Result{}, -1
 		}
 		raw := s[i:end]
-		return gjson.Result{Type: gjson.String, Raw: raw, Str: stringValue(raw)}, end
+		return gjson.Result{Type: gjson.String, Raw: raw, Str: stringValue(raw, escaped)}, end
 	case '{', '[':
 		end := nestedEnd(s, i)
 		if end < 0 {
@@ -114,7 +114,7 @@ func readValue(s string, i int) (gjson.Result, int) {
 	}
 
 	end := i
-	for end < len(s) && strings.IndexByte("+-.0123456789Ee", s[end]) >= 0 {
+	for end < len(s) && isNumberByte(s[end]) {
 		end++
 	}
 	if end == i {
@@ -139,18 +139,26 @@ func skipSpace(s string, i int) int {
 	return i
 }
 
+// isNumberByte reports whether c may appear in a JSON number (RFC 8259
+// §6).
+func isNumberByte(c byte) bool {
+	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'
+}
+
 // stringEnd returns the index after the closing quote of the JSON string
-// that starts at s[i], or -1 when it has none.
-func stringEnd(s string, i int) int {
+// that starts at s[i], or -1 when it has none, and whether the string has
+// escapes.
+func stringEnd(s string, i int) (end int, escaped bool) {
 	for i++; i < len(s); i++ {
 		switch s[i] {
 		case '\\':
 			i++
+			escaped = true
 		case '"':
-			return i + 1
+			return i + 1, escaped
 		}
 	}
-	return -1
+	return -1, escaped
 }
 
 // nestedEnd returns the index after the object or array that starts at
@@ -160,7 +168,7 @@ func nestedEnd(s string, i int) int {
 	for ; i < len(s); i++ {
 		switch s[i] {
 		case '"':
-			end := stringEnd(s, i)
+			end, _ := stringEnd(s, i)
 			if end < 0 {
 				return -1
 			}
@@ -179,8 +187,8 @@ func nestedEnd(s string, i int) int {
 
 // stringValue returns the text of raw, a JSON string with its quotes,
 // unescaped by gjson when it has escapes.
-func stringValue(raw string) string {
-	if strings.IndexByte(raw, '\\') < 0 {
+func stringValue(raw string, escaped bool) string {
+	if !escaped {
 		return raw[1 : len(raw)-1]
 	}
 	return gjson.Parse(raw).Str
