@@ -174,8 +174,11 @@ func numericDate(c memberList, name string) (time.Time, bool, error) {
 	if !ok {
 		return time.Time{}, false, nil
 	}
-	f := v.Float()
-	if v.Type != gjson.Number || math.IsNaN(f) || f < 0 || f > maxNumericDate {
+	if v.Type != gjson.Number {
+		return time.Time{}, false, ErrBadClaimType
+	}
+	f := numberValue(v.Raw)
+	if math.IsNaN(f) || f < 0 || f > maxNumericDate {
 		return time.Time{}, false, ErrBadClaimType
 	}
 	sec, frac := math.Modf(f)

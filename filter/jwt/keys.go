@@ -50,6 +50,11 @@ type Key struct {
 	// der is the DER SubjectPublicKeyInfo of an RSA or EC key, for a
 	// NativeVerifier.
 	der []byte
+
+	// esAlg is the algorithm of an EC key's curve, "ES256" or "ES384", and
+	// "" for other keys. It is set once, so that Fits does not compare
+	// curves for every token.
+	esAlg string
 }
 
 // String names the key without its material.
@@ -78,14 +83,13 @@ func (k *Key) Fits(alg string) bool {
 	if k.Algorithm != "" && k.Algorithm != alg {
 		return false
 	}
-	switch key := k.public.(type) {
+	switch k.public.(type) {
 	case []byte:
 		return strings.HasPrefix(alg, "HS")
 	case *rsa.PublicKey:
 		return strings.HasPrefix(alg, "RS") || strings.HasPrefix(alg, "PS")
 	case *ecdsa.PublicKey:
-		return (alg == "ES256" && key.Curve == elliptic.P256()) ||
-			(alg == "ES384" && key.Curve == elliptic.P384())
+		return alg == k.esAlg
 	case ed25519.PublicKey:
 		return alg == "EdDSA"
 	}
@@ -205,6 +209,12 @@ func newPublicKey(kid, alg string, public any) (*Key, error) {
 	}
 
 	key := &Key{ID: kid, Algorithm: alg, public: public}
+	if ec, ok := public.(*ecdsa.PublicKey); ok {
+		key.esAlg = "ES256"
+		if ec.Curve == elliptic.P384() {
+			key.esAlg = "ES384"
+		}
+	}
 	if alg != "" && !key.Fits(alg) {
 		return nil, fmt.Errorf("alg %q does not fit a key of type %s", alg, key.family())
 	}

@@ -3,11 +3,13 @@ package jwt
 import (
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"strings"
 	"testing"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -69,6 +71,29 @@ func TestParseJWKS(t *testing.T) {
 			require.Error(t, err)
 			assert.Equal(t, tc.problem, err.Error())
 		})
+	}
+}
+
+// TestECKeyFitsItsCurveOnly checks that an EC key serves the ES algorithm
+// of its curve and no other, whether it comes from a PEM block or a JWK.
+func TestECKeyFitsItsCurveOnly(t *testing.T) {
+	for _, tc := range []struct{ alg, other string }{{"ES256", "ES384"}, {"ES384", "ES256"}} {
+		signer := newSigner(t, tc.alg, "k")
+		der, err := x509.MarshalPKIXPublicKey(signer.key.public)
+		require.NoError(t, err)
+		fromPEM, err := ParsePEM("k", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+		require.NoError(t, err)
+		jwk, err := json.Marshal(jose.JSONWebKey{Key: signer.key.public, KeyID: "k"})
+		require.NoError(t, err)
+		fromJWK, err := ParseJWKS([]byte(`{"keys":[` + string(jwk) + `]}`))
+		require.NoError(t, err)
+
+		for _, key := range []*Key{fromPEM, fromJWK[0]} {
+			assert.True(t, key.Fits(tc.alg), "%s key", tc.alg)
+			assert.False(t, key.Fits(tc.other), "%s key", tc.alg)
+			assert.False(t, key.Fits("ES512"), "%s key", tc.alg)
+			assert.False(t, key.Fits("RS256"), "%s key", tc.alg)
+		}
 	}
 }
 

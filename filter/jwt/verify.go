@@ -1,15 +1,11 @@
 package jwt
 
 import (
-	"crypto/ecdsa"
 	"crypto/rsa"
-	"math/big"
 	"sync"
 	"time"
 
 	"github.com/tidwall/gjson"
-	"golang.org/x/crypto/cryptobyte"
-	cryptobyte_asn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // NativeVerifier checks an RSA PKCS #1 v1.5 or ECDSA signature outside Go,
@@ -61,6 +57,10 @@ type Verifier struct {
 
 	// headers caches the JOSE headers of verified tokens, guarded by mu.
 	headers headerCache
+
+	// der holds the DER form of the ECDSA signature being checked,
+	// guarded by mu.
+	der [maxECDSASignatureDER]byte
 }
 
 // NewVerifier returns a verifier for cfg that reads the time from now. A
@@ -223,9 +223,11 @@ func (v *Verifier) verifyNative(key *Key, t *Token) (ok, handled bool) {
 		return false, false
 	}
 
+	// checkSignature calls this only for a key that Fits t.Alg, so an EC
+	// key's esAlg is t.Alg.
 	signature := t.Signature
-	if ec, isEC := key.public.(*ecdsa.PublicKey); isEC {
-		der, valid := ecdsaSignatureDER(ec, signature)
+	if key.esAlg != "" {
+		der, valid := appendECDSASignatureDER(v.der[:0], esScalarBytes(key.esAlg), signature)
 		if !valid {
 			return false, true
 		}
@@ -251,29 +253,4 @@ func nativeHash(alg string) string {
 		return "sha512"
 	}
 	return ""
-}
-
-// ecdsaSignatureDER converts a JWS ECDSA signature, r and s as fixed-size
-// big-endian integers (RFC 7518 §3.4), to the ASN.1 DER form that X.509
-// tooling verifies: a SEQUENCE of two INTEGERs. valid is false when the
-// length does not fit the curve. It uses cryptobyte, because asn1.Marshal's
-// reflection cost about 29 µs and 20 allocations per ES256 token inside
-// wasm (guest profile, BENCHMARKS.md). TestECDSASignatureDERMatchesASN1
-// compares both on every curve.
-func ecdsaSignatureDER(key *ecdsa.PublicKey, signature []byte) ([]byte, bool) {
-	size := (key.Curve.Params().BitSize + 7) / 8
-	if len(signature) != 2*size {
-		return nil, false
-	}
-	var r, s big.Int
-	r.SetBytes(signature[:size])
-	s.SetBytes(signature[size:])
-
-	b := cryptobyte.NewBuilder(make([]byte, 0, 2*size+8))
-	b.AddASN1(cryptobyte_asn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1BigInt(&r)
-		b.AddASN1BigInt(&s)
-	})
-	der, err := b.Bytes()
-	return der, err == nil
 }
