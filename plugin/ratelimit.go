@@ -78,8 +78,8 @@ func (h *httpContext) limit(decision *filter.Decision, request *filter.Request) 
 
 	result := h.limiter.Check(&req)
 	if len(result.Failures) > 0 || len(result.ShadowExceeded) > 0 {
-		// Skipped on the common path: a call costs in wasm even when it
-		// has nothing to do.
+		// Skipped when there is nothing to log, because a call costs in
+		// wasm even when it does nothing.
 		logRateLimit(decision, &result)
 		h.noteShadowRules(decision, result.ShadowExceeded)
 	}

@@ -132,10 +132,10 @@ func TestForeignStateReadsAsUnused(t *testing.T) {
 	require.Equal(t, 3, n)
 }
 
-// TestWindowIndexIsTheSignedQuotient checks that decodeWindow's unsigned
+// TestWindowIndexMatchesSignedDivision checks that decodeWindow's unsigned
 // division for times after 1970 picks the window that the signed division
 // picks, and that times before 1970 still divide signed.
-func TestWindowIndexIsTheSignedQuotient(t *testing.T) {
+func TestWindowIndexMatchesSignedDivision(t *testing.T) {
 	for _, window := range []time.Duration{time.Second, 7 * time.Second, time.Hour, 24 * time.Hour} {
 		limit := Limit{Quota: 10, Window: window}
 		for _, unixNano := range []int64{

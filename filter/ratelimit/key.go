@@ -87,7 +87,8 @@ func (k *keyer) reset(req *Request, clientIP *ClientIP) {
 // value, so that the parts of a combination stay apart. The parts are
 // hashed where they are, without copying them into one key first. The
 // global, identity and client IP parts, the most common, are found here
-// without a call to partValue: calls cost in Go compiled for wasip1.
+// without a call to partValue, because calls cost in Go compiled for
+// wasip1.
 func (k *keyer) slot(r *Rule) (slot uint64, ok bool) {
 	h := uint64(fnvOffset)
 	for _, part := range r.Key {

@@ -53,7 +53,7 @@ type Limiter struct {
 
 	// spare is the scratch memory that Check reuses from request to
 	// request, so that an allowed request allocates nothing of its own in
-	// the single-threaded wasm VM. spareTaken guards it; a Check that finds
+	// the single-threaded wasm VM. spareTaken guards it. A Check that finds
 	// it taken (concurrent native use) works in a scratch of its own.
 	spareTaken spareLock
 	spare      scratch
@@ -92,11 +92,11 @@ func (l *Limiter) acquire() *scratch {
 // scratch, returns it to the limiter. Check calls it on every return
 // rather than in a defer, which costs a closure call per request in wasm.
 // A Check that panics leaves the spare taken, so every later Check works
-// in a new scratch: slower, but never on a half-used one.
+// in a new scratch, which is slower but never reuses a half-used one.
 func (l *Limiter) release(s *scratch) {
-	// Each check that read used, through a pointer: the compiler turns
-	// a loop of s.checks[i] = check{}, like clear, into a call of the
-	// runtime's pointer-aware memclr.
+	// Zero each check that read used through a pointer, because the
+	// compiler turns a loop of s.checks[i] = check{}, like clear, into a
+	// call of the runtime's pointer-aware memclr.
 	for i := range s.checks {
 		c := &s.checks[i]
 		*c = check{}

@@ -6,16 +6,16 @@ package ratelimit
 // thread and switch goroutines only at function calls, and tryLock makes
 // none between its test and its set, so a flag is a lock here. It spares
 // the request the sync.Mutex and atomic calls, which cost in wasm.
-type spareLock struct{ taken bool }
+type spareLock struct{ locked bool }
 
 // tryLock takes the lock and reports whether it was free.
 func (m *spareLock) tryLock() bool {
-	if m.taken {
+	if m.locked {
 		return false
 	}
-	m.taken = true
+	m.locked = true
 	return true
 }
 
 // unlock frees the lock.
-func (m *spareLock) unlock() { m.taken = false }
+func (m *spareLock) unlock() { m.locked = false }
