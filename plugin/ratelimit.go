@@ -77,8 +77,12 @@ func (h *httpContext) limit(decision *filter.Decision, request *filter.Request) 
 	}
 
 	result := h.limiter.Check(&req)
-	logRateLimit(decision, &result)
-	h.noteShadowRules(decision, result.ShadowExceeded)
+	if len(result.Failures) > 0 || len(result.ShadowExceeded) > 0 {
+		// Skipped when there is nothing to log, because a call costs in
+		// wasm even when it does nothing.
+		logRateLimit(decision, &result)
+		h.noteShadowRules(decision, result.ShadowExceeded)
+	}
 	h.ev.rule = result.Rule
 	if result.Allow {
 		h.rateHeaders = result.ResponseHeaders

@@ -131,3 +131,19 @@ func TestForeignStateReadsAsUnused(t *testing.T) {
 	n, _, _ = drain(TokenBucket, limit, []byte{1, 2, 3}, t0)
 	require.Equal(t, 3, n)
 }
+
+// TestWindowIndexMatchesSignedDivision checks that decodeWindow's unsigned
+// division for times after 1970 picks the window that the signed division
+// picks, and that times before 1970 still divide signed.
+func TestWindowIndexMatchesSignedDivision(t *testing.T) {
+	for _, window := range []time.Duration{time.Second, 7 * time.Second, time.Hour, 24 * time.Hour} {
+		limit := Limit{Quota: 10, Window: window}
+		for _, unixNano := range []int64{
+			0, 1, int64(window) - 1, int64(window), t0.UnixNano(), 1<<63 - 1,
+			-1, -int64(window), -int64(window) - 1, -1 << 63,
+		} {
+			w := decodeWindow(unusedSlot, limit, unixNano)
+			require.Equal(t, unixNano/int64(window), w.index, "window %v, time %d", window, unixNano)
+		}
+	}
+}

@@ -57,7 +57,6 @@ func (l *Limiter) Check(req *Request) Result {
 	}
 
 	s := l.acquire()
-	defer l.release(s)
 	s.req = *req
 	now := l.now()
 	checks := l.read(s, &s.req, now.UnixNano())
@@ -65,6 +64,7 @@ func (l *Limiter) Check(req *Request) Result {
 	l.noteShadowAndFailures(checks, &res)
 	if denied := mostRestrictiveDenial(checks); denied != nil {
 		l.deny(denied, req, &res)
+		l.release(s)
 		return res
 	}
 
@@ -79,10 +79,12 @@ func (l *Limiter) Check(req *Request) Result {
 		if !c.rule.Shadow {
 			l.refundAll(checks[:i], now)
 			l.deny(c, req, &res)
+			l.release(s)
 			return res
 		}
 	}
 	l.allow(checks, &res)
+	l.release(s)
 	return res
 }
 

@@ -86,8 +86,9 @@ func (k *keyer) reset(req *Request, clientIP *ClientIP) {
 // is hashed as its kind, the length of its value as a uvarint, and the
 // value, so that the parts of a combination stay apart. The parts are
 // hashed where they are, without copying them into one key first. The
-// global and identity parts, the most common, are found and hashed here
-// without a call: calls cost in Go compiled for wasip1.
+// global, identity and client IP parts, the most common, are found here
+// without a call to partValue, because calls cost in Go compiled for
+// wasip1.
 func (k *keyer) slot(r *Rule) (slot uint64, ok bool) {
 	h := uint64(fnvOffset)
 	for _, part := range r.Key {
@@ -97,6 +98,10 @@ func (k *keyer) slot(r *Rule) (slot uint64, ok bool) {
 			ok = true
 		case KeyIdentity:
 			value, ok = k.req.Identity, k.req.Identity != ""
+		case KeyClientIP:
+			var client []byte
+			client, ok = k.clientAddr()
+			value = bytesString(client)
 		default:
 			prefix, value, ok = k.partValue(part)
 		}

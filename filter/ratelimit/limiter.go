@@ -2,7 +2,6 @@ package ratelimit
 
 import (
 	"errors"
-	"sync"
 	"time"
 )
 
@@ -54,10 +53,10 @@ type Limiter struct {
 
 	// spare is the scratch memory that Check reuses from request to
 	// request, so that an allowed request allocates nothing of its own in
-	// the single-threaded wasm VM. mu guards it; a Check that finds it
-	// taken (concurrent native use) works in a scratch of its own.
-	mu    sync.Mutex
-	spare scratch
+	// the single-threaded wasm VM. spareTaken guards it. A Check that finds
+	// it taken (concurrent native use) works in a scratch of its own.
+	spareTaken spareLock
+	spare      scratch
 }
 
 // scratch is the working memory of one Check.
@@ -83,23 +82,30 @@ type slotKeyMemo struct {
 // acquire returns the limiter's spare scratch, or a new one when another
 // Check holds it.
 func (l *Limiter) acquire() *scratch {
-	if !l.mu.TryLock() {
+	if !l.spareTaken.tryLock() {
 		return &scratch{}
 	}
 	return &l.spare
 }
 
 // release drops the request's references from s and, when s is the spare
-// scratch, returns it to the limiter.
+// scratch, returns it to the limiter. Check calls it on every return
+// rather than in a defer, which costs a closure call per request in wasm.
+// A Check that panics leaves the spare taken, so every later Check works
+// in a new scratch, which is slower but never reuses a half-used one.
 func (l *Limiter) release(s *scratch) {
-	// The whole capacity, so that even a Check that a panic cut short
-	// leaves every check zeroed for read.
-	clear(s.checks[:cap(s.checks)])
+	// Zero each check that read used through a pointer, because the
+	// compiler turns a loop of s.checks[i] = check{}, like clear, into a
+	// call of the runtime's pointer-aware memclr.
+	for i := range s.checks {
+		c := &s.checks[i]
+		*c = check{}
+	}
 	s.checks = s.checks[:0]
 	s.keyer.reset(nil, nil)
 	s.req = Request{}
 	if s == &l.spare {
-		l.mu.Unlock()
+		l.spareTaken.unlock()
 	}
 }
 

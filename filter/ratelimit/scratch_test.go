@@ -161,3 +161,36 @@ func TestSlotHashesTheEncodedKey(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, fnv1a(encode(nil, KeyCaller, "ip:"+ip))%(1<<24), slot)
 }
+
+// panickingStore panics on its first read, as a bug in a store would, and
+// then behaves as the MemoryStore it wraps.
+type panickingStore struct {
+	*MemoryStore
+	panicked bool
+}
+
+func (s *panickingStore) GetInto(key string, dst []byte) ([]byte, uint32, error) {
+	if !s.panicked {
+		s.panicked = true
+		panic("BUG: test store")
+	}
+	return s.MemoryStore.GetInto(key, dst)
+}
+
+// TestCheckAfterPanicStillCounts checks that a Check that panics, which
+// leaves the spare scratch taken (Check releases it without a defer), does
+// not break the Checks after it: they work in scratches of their own and
+// count exactly.
+func TestCheckAfterPanicStillCounts(t *testing.T) {
+	cfg := &Config{Rules: []Rule{bucketRule("per-caller", 2, byIdentity), bucketRule("global", 100, global)}}
+	store := &panickingStore{MemoryStore: NewMemoryStore()}
+	l := New(cfg, store, func() time.Time { return t0 })
+
+	require.Panics(t, func() { l.Check(caller("reader")) })
+	require.True(t, l.Check(caller("reader")).Allow)
+	require.True(t, l.Check(caller("reader")).Allow)
+	denied := l.Check(caller("reader"))
+	require.False(t, denied.Allow)
+	require.Equal(t, "per-caller", denied.Rule)
+	require.True(t, l.Check(caller("writer")).Allow)
+}

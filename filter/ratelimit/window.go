@@ -27,8 +27,15 @@ type window struct {
 // decodeWindow reads a stored window and moves it to the fixed window that
 // contains the time unixNano. An unused or unreadable slot has no requests.
 func decodeWindow(state []byte, limit Limit, unixNano int64) window {
-	length := limit.Window.Nanoseconds()
-	w := window{index: unixNano / length}
+	length := limit.Window.Nanoseconds() // at least a second
+	var w window
+	if unixNano >= 0 {
+		// The quotient without runtime.wasmDiv, which Go compiled for wasm
+		// calls for every signed 64-bit division.
+		w.index = int64(uint64(unixNano) / uint64(length))
+	} else {
+		w.index = unixNano / length
+	}
 
 	if len(state) == stateSize && state[0] == stateSlidingWindow {
 		stored := window{
