@@ -1,6 +1,7 @@
 package jwt
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -92,4 +93,55 @@ func joseSignature(t *testing.T, der []byte, size int) []byte {
 	require.NoError(t, err)
 	require.Empty(t, rest)
 	return append(rs.R.FillBytes(make([]byte, size)), rs.S.FillBytes(make([]byte, size))...)
+}
+
+// TestVerifyESRejectsOutOfRangeScalars replaces the signature of a valid
+// ES256 token with r or s outside [1, n-1] (n is the order of P-256), a
+// wrong length, or r and s swapped. Each forgery must fail with
+// ErrSignature in Go and natively, while the token itself passes.
+func TestVerifyESRejectsOutOfRangeScalars(t *testing.T) {
+	calls := 0
+	native := func(hash string, der, signature, text []byte) (bool, error) {
+		calls++
+		return goVerify(hash, der, signature, text), nil
+	}
+	es := newSigner(t, "ES256", "k1")
+	token := es.sign(t, validClaims())
+	dot := strings.LastIndexByte(token, '.')
+	valid, err := base64.RawURLEncoding.DecodeString(token[dot+1:])
+	require.NoError(t, err)
+	r, s := valid[:32], valid[32:]
+
+	n := elliptic.P256().Params().N.FillBytes(make([]byte, 32))
+	zero := make([]byte, 32)
+	ones := bytes.Repeat([]byte{0xff}, 32)
+	join := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+
+	tests := []struct {
+		name      string
+		signature []byte
+	}{
+		{"r zero", join(zero, s)},
+		{"s zero", join(r, zero)},
+		{"both zero", join(zero, zero)},
+		{"r is n", join(n, s)},
+		{"s is n", join(r, n)},
+		{"all ones", join(ones, ones)},
+		{"one byte short", valid[:63]},
+		{"one byte long", join(valid, []byte{0})},
+		{"r and s swapped", join(s, r)},
+	}
+	for _, tc := range tests {
+		forged := token[:dot+1] + base64.RawURLEncoding.EncodeToString(tc.signature)
+		for _, nv := range []NativeVerifier{nil, native} {
+			_, err := testVerifier(nv, testProvider(es.key)).Verify(forged)
+			assert.ErrorIs(t, err, ErrSignature, "%s, native %v", tc.name, nv != nil)
+		}
+	}
+
+	for _, nv := range []NativeVerifier{nil, native} {
+		_, err := testVerifier(nv, testProvider(es.key)).Verify(token)
+		require.NoError(t, err, "native %v", nv != nil)
+	}
+	assert.Equal(t, len(tests)-2+1, calls, "every forgery of the right length and the token reach the native verifier")
 }
