@@ -35,6 +35,8 @@ func FuzzMembersMatchForEach(f *testing.F) {
 	f.Add(`{"a":1,"a":2}`)
 	f.Add(`{}`)
 	f.Add(`{"x":"a\\"}`)
+	f.Add(`{"exp":1,"\u0065xp":2}`)
+	f.Add(`{"a":-0,"b":1e400,"c":999999999999999,"d":1000000000000000,"e":-1e-400}`)
 	f.Fuzz(func(t *testing.T, s string) {
 		if !isObject(s) {
 			return
