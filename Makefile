@@ -13,7 +13,7 @@ TAG        ?=
 # work tree has changes that the commit lacks.
 REVISION   ?= $(shell git rev-parse HEAD 2>/dev/null)$(if $(shell git status --porcelain 2>/dev/null),-dirty)
 
-.PHONY: help build oci push pgo tools run test test.unit corpus bench vet check clean
+.PHONY: help build oci push pgo tools run test test.unit test.wasm corpus bench vet check clean
 
 help: ## Show the targets
 	@grep -E '^[a-z.]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -71,9 +71,17 @@ tools: ## Install redis-server if missing and build the rate limit service into 
 run: build ## Build the filter and serve it on 127.0.0.1:8080 with examples/quickstart.json
 	$(GO) run ./cmd/bulwark serve -config $(CONFIG) -listen $(LISTEN)
 
-test: build tools vet ## Build the filter and run every test (unit, proxytest, end to end)
+test: build tools vet test.wasm ## Build the filter and run every test (unit, proxytest, end to end)
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race ./filter/...
+
+# filter/ratelimit has files built only for wasm (lock_wasm.go); its tests
+# also run as a wasip1 module under the wazero command line, as Go's
+# go_wasip1_wasm_exec expects it on PATH.
+test.wasm: ## Run the tests of packages with wasm-only files inside wasm
+	$(GO) build -o build/tools/wazero github.com/tetratelabs/wazero/cmd/wazero
+	PATH=$(CURDIR)/build/tools:$$PATH GOOS=wasip1 GOARCH=wasm GOWASIRUNTIME=wazero \
+		$(GO) test -count=1 -exec $$($(GO) env GOROOT)/lib/wasm/go_wasip1_wasm_exec ./filter/ratelimit/
 
 test.unit: ## Run the native tests only (no wasm build)
 	$(GO) test -count=1 ./filter/... ./plugin/...

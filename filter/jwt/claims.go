@@ -237,10 +237,10 @@ func readScopes(p *Provider, c memberList, scopes []string) ([]string, error) {
 	return nil, nil
 }
 
-// claimHeaders builds the configured claim headers. Strings go as they are,
-// numbers and booleans as written, arrays and objects as compact JSON; a
-// value with a control character is left out, so that no claim can split a
-// header.
+// claimHeaders builds the configured claim headers. Strings go unescaped,
+// other values as their JSON text in the token (an array or object keeps
+// any spaces it was written with). A value with anything but visible ASCII
+// and inner spaces is left out, so that no claim can split a header.
 func claimHeaders(p *Provider, c memberList) [][2]string {
 	var headers [][2]string
 	for _, ch := range p.ClaimHeaders {
