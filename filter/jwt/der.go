@@ -1,7 +1,5 @@
 package jwt
 
-import "crypto/elliptic"
-
 // DER tags of ASN.1's universal types (X.690 §8.3, §8.9).
 const (
 	derInteger  = 0x02
@@ -59,11 +57,6 @@ func esScalarBytes(alg string) int {
 		return 48
 	}
 	return 0
-}
-
-// curveScalarBytes returns the size of r and s on curve.
-func curveScalarBytes(curve elliptic.Curve) int {
-	return (curve.Params().BitSize + 7) / 8
 }
 
 // minimalUnsigned returns n, a big-endian unsigned integer, without its

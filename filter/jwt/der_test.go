@@ -106,3 +106,8 @@ func fitScalar(b []byte, size int) []byte {
 	}
 	return leftPad(b, size)
 }
+
+// curveScalarBytes returns the size of r and s on curve.
+func curveScalarBytes(curve elliptic.Curve) int {
+	return (curve.Params().BitSize + 7) / 8
+}

@@ -194,13 +194,19 @@ func newJWKKey(jwk jose.JSONWebKey) (*Key, error) {
 
 // newPublicKey checks an asymmetric key and records its DER form.
 func newPublicKey(kid, alg string, public any) (*Key, error) {
+	key := &Key{ID: kid, Algorithm: alg, public: public}
 	switch k := public.(type) {
 	case *rsa.PublicKey:
 		if k.N.BitLen() < MinRSABits {
 			return nil, fmt.Errorf("RSA key of %d bits is shorter than the minimum of %d", k.N.BitLen(), MinRSABits)
 		}
 	case *ecdsa.PublicKey:
-		if k.Curve != elliptic.P256() && k.Curve != elliptic.P384() {
+		switch k.Curve {
+		case elliptic.P256():
+			key.esAlg = "ES256"
+		case elliptic.P384():
+			key.esAlg = "ES384"
+		default:
 			return nil, fmt.Errorf("EC curve %s is not supported; use P-256 or P-384", k.Curve.Params().Name)
 		}
 	case ed25519.PublicKey:
@@ -208,13 +214,6 @@ func newPublicKey(kid, alg string, public any) (*Key, error) {
 		return nil, fmt.Errorf("key type %T is not supported", public)
 	}
 
-	key := &Key{ID: kid, Algorithm: alg, public: public}
-	if ec, ok := public.(*ecdsa.PublicKey); ok {
-		key.esAlg = "ES256"
-		if ec.Curve == elliptic.P384() {
-			key.esAlg = "ES384"
-		}
-	}
 	if alg != "" && !key.Fits(alg) {
 		return nil, fmt.Errorf("alg %q does not fit a key of type %s", alg, key.family())
 	}

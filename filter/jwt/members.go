@@ -123,6 +123,8 @@ func readValue(s string, i int) (gjson.Result, int) {
 	return gjson.Result{Type: gjson.Number, Raw: s[i:end]}, end
 }
 
+// literal reads the JSON literal text (true, false or null) of type typ
+// that starts at s[i], as readValue does.
 func literal(s string, i int, text string, typ gjson.Type) (gjson.Result, int) {
 	if !strings.HasPrefix(s[i:], text) {
 		return gjson.Result{}, -1

@@ -48,7 +48,7 @@ func verifyGo(key *Key, alg string, input, signature []byte) bool {
 		if !strings.HasPrefix(alg, "ES") || !key.Fits(alg) {
 			return false
 		}
-		der, valid := appendECDSASignatureDER(nil, curveScalarBytes(k.Curve), signature)
+		der, valid := appendECDSASignatureDER(nil, esScalarBytes(alg), signature)
 		return valid && ecdsa.VerifyASN1(k, sum(newHash, input), der)
 	}
 	return false

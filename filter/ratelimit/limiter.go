@@ -94,9 +94,9 @@ func (l *Limiter) acquire() *scratch {
 // A Check that panics leaves the spare taken, so every later Check works
 // in a new scratch, which is slower but never reuses a half-used one.
 func (l *Limiter) release(s *scratch) {
-	// Zero each check that read used through a pointer, because the
-	// compiler turns a loop of s.checks[i] = check{}, like clear, into a
-	// call of the runtime's pointer-aware memclr.
+	// Zero the checks in use one at a time through a pointer. Written as
+	// clear or as s.checks[i] = check{} in a loop, the compiler calls the
+	// runtime's memclr for memory with pointers instead.
 	for i := range s.checks {
 		c := &s.checks[i]
 		*c = check{}
