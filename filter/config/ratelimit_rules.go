@@ -76,10 +76,25 @@ func (p *parser) rateRule(path string, v gjson.Result, routeNames []string) (rat
 		s, _ := p.enum(child(path, "failure_mode"), m, "allow", "deny")
 		r.FailureMode = map[string]ratelimit.FailureMode{"deny": ratelimit.FailDeny}[s]
 	}
-	if m, ok := members["max_keys"]; ok {
-		r.MaxKeys, _ = p.integer(child(path, "max_keys"), m, 1, MaxMaxKeys)
+	maxKeys, hasMaxKeys := members["max_keys"]
+	if hasMaxKeys {
+		r.MaxKeys, _ = p.integer(child(path, "max_keys"), maxKeys, 1, MaxMaxKeys)
+	}
+	if isGlobalKey(r.Key) {
+		// Every request has the same key, so one slot is enough. With the
+		// default, 9,999 more would be created at start-up and never used.
+		if hasMaxKeys && r.MaxKeys > 1 {
+			p.fail(child(path, "max_keys"), `must be 1 for a rule keyed by "global", which has one counter; remove the field or set it to 1`, maxKeys)
+		}
+		r.MaxKeys = 1
 	}
 	return r, len(p.errs) == before
+}
+
+// isGlobalKey reports whether key is ["global"], which counts every request
+// in one slot.
+func isGlobalKey(key []ratelimit.KeyPart) bool {
+	return len(key) == 1 && key[0].Kind == ratelimit.KeyGlobal
 }
 
 func (p *parser) requiredName(path string, members map[string]gjson.Result) string {

@@ -27,6 +27,27 @@ func TestRateLimitsDefaults(t *testing.T) {
 	}}, rl.Rules)
 }
 
+// TestRateLimitsGlobalRuleHasOneSlot checks that a rule keyed by "global"
+// gets one slot without max_keys, since every request has its key, and
+// that max_keys 1 is accepted there. A larger max_keys is rejected
+// (testdata/invalid/rate_limits.json).
+func TestRateLimitsGlobalRuleHasOneSlot(t *testing.T) {
+	for _, extra := range []string{``, `, "max_keys": 1`} {
+		cfg, err := Parse([]byte(`{"rate_limits": {"rules": [
+			{"name": "all", "algorithm": "token_bucket", "capacity": 10, "refill_per_second": 1, "key": ["global"]` + extra + `},
+			{"name": "per-ip", "algorithm": "token_bucket", "capacity": 10, "refill_per_second": 1}]}}`))
+		require.NoError(t, err, extra)
+
+		rules := cfg.RateLimits.Rules
+		require.Equal(t, 1, rules[0].MaxKeys, extra)
+		require.Equal(t, DefaultMaxKeys, rules[1].MaxKeys, extra)
+		// One 16-byte key for the global rule; the per-IP rule's bound
+		// counts every key at the longest length, "bulwark/rl/per-ip/270f".
+		// Each value is 17 bytes.
+		require.Equal(t, (16+17)+DefaultMaxKeys*(22+17), cfg.RateLimits.MaxBytes(), extra)
+	}
+}
+
 func TestRateLimitsExample(t *testing.T) {
 	data, err := os.ReadFile("../../examples/rate-limits.json")
 	require.NoError(t, err)

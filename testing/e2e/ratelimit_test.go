@@ -137,6 +137,23 @@ func TestRateLimitSharedDataBounded(t *testing.T) {
 	t.Logf("shared data after 5,000 client IPs: %d bytes (bound %d)", h.SharedDataBytes(), bound)
 }
 
+// TestRateLimitGlobalRuleOneSlot checks that a rule keyed by "global"
+// without max_keys creates one slot, and that requests from every worker
+// and client share it.
+func TestRateLimitGlobalRuleOneSlot(t *testing.T) {
+	h, _ := startRateHost(t, 2, rateConfig(t, map[string]any{"rules": []any{rateBucket("all", 3, 0.001, "global")}}))
+	keys := h.SharedDataKeys()
+	require.Equal(t, 1, len(keys), "slots created") // not the keys: 10,000 when it fails
+	require.Equal(t, "bulwark/rl/all/0", keys[0])
+
+	var statuses []int
+	for i := range 4 {
+		resp := sendRated(t, h, i%2, "198.51.100."+strconv.Itoa(i+1)+":4000", rateReaderKey)
+		statuses = append(statuses, resp.Status)
+	}
+	require.Equal(t, []int{200, 200, 200, 429}, statuses)
+}
+
 func TestRateLimitForwardedFor(t *testing.T) {
 	perIP := rateBucket("per-ip", 2, 0.001, "client_ip")
 	tests := []struct {
