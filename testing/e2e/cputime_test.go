@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +34,7 @@ type cpuCase struct {
 // TestCPUTimeRateLimit compares the CPU time per request of
 // BenchmarkHostAPIKey's, BenchmarkHostRateLimit3Rules's and the JWT cache
 // hit's exchanges for each module in BULWARK_CPUTIME (comma-separated
-// paths), in 6 interleaved rounds. CPU time of the locked thread, unlike
+// paths), in interleaved rounds (see cpuTimeRounds). CPU time of the locked thread, unlike
 // wall-clock time, does not count the time spent waiting for a core on a
 // shared machine. A path that ends in "#N" runs that module with GOGC=N.
 // It runs only when BULWARK_CPUTIME is set, on Linux:
@@ -93,13 +94,20 @@ func goJoseVerify(t *testing.T, keys jwtKeys, alg jose.SignatureAlgorithm, key a
 	}
 }
 
-// cpuTimeRounds times every case on every module in 6 interleaved rounds
-// and logs each case's ratio to its baseline case, as the median and range
-// of the per-round ratios.
+// cpuTimeRounds times every case on every module in interleaved rounds, 6
+// unless BULWARK_CPUTIME_ROUNDS sets another even number, and logs each
+// case's ratio to its baseline case, as the median and range of the
+// per-round ratios.
 func cpuTimeRounds(t *testing.T, modules []string, cases []cpuCase) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 
-	const rounds = 6
+	rounds := 6
+	if text := os.Getenv("BULWARK_CPUTIME_ROUNDS"); text != "" {
+		n, err := strconv.Atoi(text)
+		require.NoError(t, err, "BULWARK_CPUTIME_ROUNDS")
+		require.True(t, n >= 2 && n%2 == 0, "BULWARK_CPUTIME_ROUNDS must be an even number of at least 2; got %d", n)
+		rounds = n
+	}
 	ratios := map[string][]float64{}
 	for round := range rounds {
 		for _, path := range modules {
