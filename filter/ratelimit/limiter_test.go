@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -249,6 +250,77 @@ func TestRefundWhenLaterRuleLosesRace(t *testing.T) {
 		n++
 	}
 	require.Equal(t, 5, n)
+}
+
+// TestFailedReadIsNotRefunded checks that a rule whose read failed is not
+// refunded when a later rule loses a race, although the same check was
+// charged on the limiter's previous request: the checks are reused from
+// request to request without being zeroed.
+func TestFailedReadIsNotRefunded(t *testing.T) {
+	first := bucketRule("first", 10, global)
+	first.Default.RefillMilli = 1 // 0.001 token per second: no refill in this test
+	second := bucketRule("second", 1, global)
+	first.MaxKeys, second.MaxKeys = 1, 1 // their slot is 0
+	memory := NewMemoryStore()
+	now := t0
+	clock := func() time.Time { return now }
+	store := &failingReadStore{racingStore: &racingStore{MemoryStore: memory, key: slotKey("second", 0)}}
+	l := New(&Config{Rules: []Rule{first, second}}, store, clock)
+	require.NoError(t, l.Prepare())
+
+	// Both rules are charged: first has 9 tokens left, second none.
+	require.True(t, l.Check(caller("")).Allow)
+
+	// A second later, second has a token again. first's read fails, and
+	// another worker takes second's token between its read and its write.
+	now = now.Add(time.Second)
+	store.failKey = slotKey("first", 0)
+	store.steal = func() {
+		other := New(&Config{Rules: []Rule{second}}, memory, clock)
+		require.True(t, other.Check(caller("")).Allow)
+	}
+	res := l.Check(caller(""))
+	require.False(t, res.Allow)
+	require.Len(t, res.Failures, 1)
+	require.Equal(t, "first", res.Failures[0].Rule)
+
+	// first still has 9 tokens: nothing was refunded to it.
+	only := New(&Config{Rules: []Rule{first}}, memory, clock)
+	n := 0
+	for only.Check(caller("")).Allow {
+		n++
+	}
+	require.Equal(t, 9, n)
+}
+
+// failingReadStore fails the next read of failKey, once.
+type failingReadStore struct {
+	*racingStore
+	failKey string
+}
+
+func (s *failingReadStore) fails(key string) bool {
+	if key != s.failKey {
+		return false
+	}
+	s.failKey = ""
+	return true
+}
+
+var errReadFailed = errors.New("read failed")
+
+func (s *failingReadStore) Get(key string) ([]byte, uint32, error) {
+	if s.fails(key) {
+		return nil, 0, errReadFailed
+	}
+	return s.racingStore.Get(key)
+}
+
+func (s *failingReadStore) GetInto(key string, dst []byte) ([]byte, uint32, error) {
+	if s.fails(key) {
+		return nil, 0, errReadFailed
+	}
+	return s.racingStore.GetInto(key, dst)
 }
 
 // racingStore runs steal once, just before the first write to key.
