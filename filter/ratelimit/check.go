@@ -58,7 +58,8 @@ func (l *Limiter) Check(req *Request) Result {
 
 	s := l.acquire()
 	s.req = *req
-	checks, now := l.read(s, &s.req)
+	now := l.now()
+	checks := l.read(s, &s.req, now.UnixNano())
 
 	l.noteShadowAndFailures(checks, &res)
 	if denied := mostRestrictiveDenial(checks); denied != nil {
@@ -87,17 +88,11 @@ func (l *Limiter) Check(req *Request) Result {
 	return res
 }
 
-// read finds the rules that apply, reads their slots and then the clock,
-// and decides each rule at that time, which it returns. The checks live in
-// s.
-//
-// All the reads come before the first decision. Each hostcall runs the
-// host's code, which can evict the module's code from the CPU's caches, so
-// a read between two decisions would start the next one cold
-// (BENCHMARKS.md, "Local rate limits"). The work of a rule is written out
-// here rather than in helpers, because calls cost in Go compiled for
-// wasip1.
-func (l *Limiter) read(s *scratch, req *Request) ([]check, time.Time) {
+// read finds the rules that apply, reads their slots and decides each at
+// the time unixNano. The checks live in s. The work of a rule is written
+// out here rather than in helpers, because calls cost in Go compiled for
+// wasip1 (BENCHMARKS.md, "Local rate limits").
+func (l *Limiter) read(s *scratch, req *Request, unixNano int64) []check {
 	s.keyer.reset(req, &l.cfg.ClientIP)
 	if cap(s.checks) < len(l.cfg.Rules) {
 		// Never grown below: each check's result.next, and state when
@@ -117,11 +112,11 @@ func (l *Limiter) read(s *scratch, req *Request) ([]check, time.Time) {
 			continue
 		}
 
-		// The check is set in place, field by field, because it still
-		// holds an earlier request's values (release does not zero it).
+		// release left every check zeroed, so only the request's fields are
+		// set, in place.
 		checks = checks[:len(checks)+1]
 		c := &checks[len(checks)-1]
-		c.rule, c.index, c.tier, c.limit, c.charged = r, i, req.Tier, r.Default, false
+		c.rule, c.index, c.tier, c.limit = r, i, req.Tier, r.Default
 		if req.Tier != "" {
 			c.limit = r.limitFor(req.Tier)
 		}
@@ -129,36 +124,27 @@ func (l *Limiter) read(s *scratch, req *Request) ([]check, time.Time) {
 			memo.slot, memo.key = slot, slotKey(r.Name, slot)
 		}
 		c.key = s.keys[i].key
-	}
 
-	for i := range checks {
-		c := &checks[i]
+		// load and decideInto, written out for the same reason.
 		if l.into != nil {
 			c.state, c.cas, c.err = l.into.GetInto(c.key, c.stored[:])
 		} else {
 			c.state, c.cas, c.err = l.store.Get(c.key)
 		}
-	}
-	now := l.now()
-	unixNano := now.UnixNano()
-
-	for i := range checks {
-		c := &checks[i]
 		if c.err != nil && errors.Is(c.err, ErrNotFound) {
 			c.err = nil // Prepare did not run: Set will create the slot.
 		}
 		c.failed = c.err != nil
 		switch {
 		case c.failed:
-			c.result = outcome{}
-		case c.rule.Algorithm == SlidingWindow:
+		case r.Algorithm == SlidingWindow:
 			c.result = decodeWindow(c.state, c.limit, unixNano).take(&c.next, c.limit)
 		default:
 			c.result = decodeBucket(c.state, c.limit, unixNano).take(&c.next, c.limit)
 		}
 	}
 	s.checks = checks
-	return checks, now
+	return checks
 }
 
 // load reads c's slot into c.state and c.cas, in c.stored when the store

@@ -88,19 +88,22 @@ func (l *Limiter) acquire() *scratch {
 	return &l.spare
 }
 
-// release empties the check list of s and, when s is the spare scratch,
-// returns it to the limiter. Check calls it on every return
+// release drops the request's references from s and, when s is the spare
+// scratch, returns it to the limiter. Check calls it on every return
 // rather than in a defer, which costs a closure call per request in wasm.
 // A Check that panics leaves the spare taken, so every later Check works
 // in a new scratch, which is slower but never reuses a half-used one.
 func (l *Limiter) release(s *scratch) {
-	// The checks and the request copy keep their values until the next
-	// Check overwrites them, so one request's strings stay reachable until
-	// then. Zeroing them would cost more than the rest of release: Go
-	// compiles a zeroing of more than 32 bytes to memory.fill, which
-	// wazero runs as a loop of memmove calls.
+	// Zero the checks in use one at a time through a pointer. Written as
+	// clear or as s.checks[i] = check{} in a loop, the compiler calls the
+	// runtime's memclr for memory with pointers instead.
+	for i := range s.checks {
+		c := &s.checks[i]
+		*c = check{}
+	}
 	s.checks = s.checks[:0]
 	s.keyer.reset(nil, nil)
+	s.req = Request{}
 	if s == &l.spare {
 		l.spareTaken.unlock()
 	}

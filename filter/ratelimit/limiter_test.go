@@ -253,9 +253,9 @@ func TestRefundWhenLaterRuleLosesRace(t *testing.T) {
 }
 
 // TestFailedReadIsNotRefunded checks that a rule whose read failed is not
-// refunded when a later rule loses a race, although the same check was
-// charged on the limiter's previous request: the checks are reused from
-// request to request without being zeroed.
+// refunded when a later rule loses a race, although the same check, which
+// the limiter reuses from request to request, was charged on the previous
+// request.
 func TestFailedReadIsNotRefunded(t *testing.T) {
 	first := bucketRule("first", 10, global)
 	first.Default.RefillMilli = 1 // 0.001 token per second: no refill in this test
