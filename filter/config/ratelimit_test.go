@@ -78,3 +78,39 @@ func TestRateLimitsExample(t *testing.T) {
 	require.Equal(t, []ratelimit.KeyPart{{Kind: ratelimit.KeyHeader, Name: "x-tenant-id"}}, tenant.Key)
 	require.Greater(t, rl.MaxBytes(), 50000*17)
 }
+
+// TestIPv4MappedPrefixesRejected checks that an IPv4-mapped IPv6 prefix is
+// rejected with its IPv4 form. Client addresses are unmapped before they
+// are compared, so such a prefix would be accepted and never match: a
+// trusted proxy would not be trusted, and an exempt network not exempt.
+func TestIPv4MappedPrefixesRejected(t *testing.T) {
+	tests := []struct {
+		name, doc, want string
+	}{
+		{
+			"trusted proxy",
+			`{"rate_limits": {"client_ip": {"trusted_proxies": ["::ffff:10.0.0.0/104"]}}}`,
+			`rate_limits.client_ip.trusted_proxies[0]: is an IPv4-mapped IPv6 prefix, which matches no client because client addresses are compared in IPv4 form; write "10.0.0.0/8"; got "::ffff:10.0.0.0/104"`,
+		},
+		{
+			"trusted proxy with host bits",
+			`{"rate_limits": {"client_ip": {"trusted_proxies": ["::ffff:192.0.2.1/120"]}}}`,
+			`rate_limits.client_ip.trusted_proxies[0]: is an IPv4-mapped IPv6 prefix, which matches no client because client addresses are compared in IPv4 form; write "192.0.2.0/24"; got "::ffff:192.0.2.1/120"`,
+		},
+		{
+			"exempt network",
+			`{"brute_force": {"exempt": ["::ffff:0:0/96"]}}`,
+			`brute_force.exempt[0]: is an IPv4-mapped IPv6 prefix, which matches no client because client addresses are compared in IPv4 form; write "0.0.0.0/0"; got "::ffff:0:0/96"`,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.doc))
+			require.EqualError(t, err, tc.want)
+		})
+	}
+
+	cfg, err := Parse([]byte(`{"rate_limits": {"client_ip": {"trusted_proxies": ["2001:db8::/32", "::/0"]}}}`))
+	require.NoError(t, err, "IPv6 prefixes that are not IPv4-mapped")
+	require.Len(t, cfg.RateLimits.ClientIP.TrustedProxies, 2)
+}
