@@ -114,3 +114,16 @@ func TestIPv4MappedPrefixesRejected(t *testing.T) {
 	require.NoError(t, err, "IPv6 prefixes that are not IPv4-mapped")
 	require.Len(t, cfg.RateLimits.ClientIP.TrustedProxies, 2)
 }
+
+// TestGlobalRuleMaxKeysMessage checks that every max_keys other than 1 on
+// a rule keyed by "global" gets the message that names the one value
+// accepted there, not the range of other rules, which would lead to a
+// second error.
+func TestGlobalRuleMaxKeysMessage(t *testing.T) {
+	const problem = `rate_limits.rules[0].max_keys: must be 1 for a rule keyed by "global", which has one counter; remove the field or set it to 1; got `
+	for _, value := range []string{`0`, `2`, `100000`, `1000000`, `1.5`, `"1"`} {
+		_, err := Parse([]byte(`{"rate_limits": {"rules": [
+			{"name": "all", "algorithm": "token_bucket", "capacity": 10, "refill_per_second": 1, "key": ["global"], "max_keys": ` + value + `}]}}`))
+		require.EqualError(t, err, problem+value)
+	}
+}
