@@ -182,6 +182,10 @@ func (h *httpContext) applyCluster(decision *filter.Decision, result *clusterlim
 	}
 
 	h.ev.rule = result.Rule
+	// The local rules' headers were for the upstream's response. The 429
+	// passes through OnHttpResponseHeaders too, and must describe only
+	// the cluster-wide rule that denied it.
+	h.rateHeaders = nil
 	rateLimited(decision, result.Status, result.Code, result.Body, result.ReplyHeaders)
 }
 

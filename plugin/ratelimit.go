@@ -56,7 +56,8 @@ func newLimiter(cfg *config.Config) *ratelimit.Limiter {
 
 // limit applies the rate limit rules to a request that authentication let
 // through, and turns the decision into the 429 reply when a rule denies it.
-// The caller is the API key id of the decision, and its tier the key's tier.
+// The caller is the decision's caller id (an API key id or a JWT identity),
+// and its tier the key's tier.
 func (h *httpContext) limit(decision *filter.Decision, request *filter.Request) {
 	if h.limiter == nil {
 		return
@@ -69,6 +70,12 @@ func (h *httpContext) limit(decision *filter.Decision, request *filter.Request) 
 		Headers:   request.Headers,
 		Path:      request.Path,
 		RequestID: request.RequestID,
+	}
+	if h.limiter.UsesHeaderKeys() {
+		// A header key part counts the value that goes upstream, as in
+		// cluster_rate_limits: the filter sets the identity and claim
+		// headers itself and drops the client's copies.
+		req.Headers = upstreamHeaders(request.Headers, decision)
 	}
 	if h.limiter.NeedsClientIP() {
 		// Check copies what it keeps of the address, and nothing reads

@@ -104,6 +104,11 @@ func (p *parser) prefixes(path string, items []gjson.Result) []netip.Prefix {
 		switch {
 		case err != nil:
 			p.fail(itemPath, `must be a CIDR prefix such as "10.0.0.0/8" or "2001:db8::/32"`, item)
+		case prefix.Addr().Is4In6() && prefix.Bits() >= 96:
+			// ClientAddr unmaps every address, so this prefix would never
+			// contain one.
+			ipv4 := netip.PrefixFrom(prefix.Masked().Addr().Unmap(), prefix.Bits()-96)
+			p.fail(itemPath, "is an IPv4-mapped IPv6 prefix, which matches no client because client addresses are compared in IPv4 form; write "+strconv.Quote(ipv4.String()), item)
 		case prefix.Masked() != prefix:
 			p.fail(itemPath, "has bits set after the prefix length; write "+strconv.Quote(prefix.Masked().String()), item)
 		default:

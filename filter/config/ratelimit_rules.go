@@ -77,16 +77,16 @@ func (p *parser) rateRule(path string, v gjson.Result, routeNames []string) (rat
 		r.FailureMode = map[string]ratelimit.FailureMode{"deny": ratelimit.FailDeny}[s]
 	}
 	maxKeys, hasMaxKeys := members["max_keys"]
-	if hasMaxKeys {
-		r.MaxKeys, _ = p.integer(child(path, "max_keys"), maxKeys, 1, MaxMaxKeys)
-	}
-	if isGlobalKey(r.Key) {
+	switch {
+	case isGlobalKey(r.Key):
 		// Every request has the same key, so one slot is enough. With the
 		// default, 9,999 more would be created at start-up and never used.
-		if hasMaxKeys && r.MaxKeys > 1 {
+		if hasMaxKeys && maxKeys.Raw != "1" {
 			p.fail(child(path, "max_keys"), `must be 1 for a rule keyed by "global", which has one counter; remove the field or set it to 1`, maxKeys)
 		}
 		r.MaxKeys = 1
+	case hasMaxKeys:
+		r.MaxKeys, _ = p.integer(child(path, "max_keys"), maxKeys, 1, MaxMaxKeys)
 	}
 	return r, len(p.errs) == before
 }

@@ -78,3 +78,52 @@ func TestRateLimitsExample(t *testing.T) {
 	require.Equal(t, []ratelimit.KeyPart{{Kind: ratelimit.KeyHeader, Name: "x-tenant-id"}}, tenant.Key)
 	require.Greater(t, rl.MaxBytes(), 50000*17)
 }
+
+// TestIPv4MappedPrefixesRejected checks that an IPv4-mapped IPv6 prefix is
+// rejected with its IPv4 form. Client addresses are unmapped before they
+// are compared, so such a prefix would be accepted and never match: a
+// trusted proxy would not be trusted, and an exempt network not exempt.
+func TestIPv4MappedPrefixesRejected(t *testing.T) {
+	tests := []struct {
+		name, doc, want string
+	}{
+		{
+			"trusted proxy",
+			`{"rate_limits": {"client_ip": {"trusted_proxies": ["::ffff:10.0.0.0/104"]}}}`,
+			`rate_limits.client_ip.trusted_proxies[0]: is an IPv4-mapped IPv6 prefix, which matches no client because client addresses are compared in IPv4 form; write "10.0.0.0/8"; got "::ffff:10.0.0.0/104"`,
+		},
+		{
+			"trusted proxy with host bits",
+			`{"rate_limits": {"client_ip": {"trusted_proxies": ["::ffff:192.0.2.1/120"]}}}`,
+			`rate_limits.client_ip.trusted_proxies[0]: is an IPv4-mapped IPv6 prefix, which matches no client because client addresses are compared in IPv4 form; write "192.0.2.0/24"; got "::ffff:192.0.2.1/120"`,
+		},
+		{
+			"exempt network",
+			`{"brute_force": {"exempt": ["::ffff:0:0/96"]}}`,
+			`brute_force.exempt[0]: is an IPv4-mapped IPv6 prefix, which matches no client because client addresses are compared in IPv4 form; write "0.0.0.0/0"; got "::ffff:0:0/96"`,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.doc))
+			require.EqualError(t, err, tc.want)
+		})
+	}
+
+	cfg, err := Parse([]byte(`{"rate_limits": {"client_ip": {"trusted_proxies": ["2001:db8::/32", "::/0"]}}}`))
+	require.NoError(t, err, "IPv6 prefixes that are not IPv4-mapped")
+	require.Len(t, cfg.RateLimits.ClientIP.TrustedProxies, 2)
+}
+
+// TestGlobalRuleMaxKeysMessage checks that every max_keys other than 1 on
+// a rule keyed by "global" gets the message that names the one value
+// accepted there, not the range of other rules, which would lead to a
+// second error.
+func TestGlobalRuleMaxKeysMessage(t *testing.T) {
+	const problem = `rate_limits.rules[0].max_keys: must be 1 for a rule keyed by "global", which has one counter; remove the field or set it to 1; got `
+	for _, value := range []string{`0`, `2`, `100000`, `1000000`, `1.5`, `"1"`} {
+		_, err := Parse([]byte(`{"rate_limits": {"rules": [
+			{"name": "all", "algorithm": "token_bucket", "capacity": 10, "refill_per_second": 1, "key": ["global"], "max_keys": ` + value + `}]}}`))
+		require.EqualError(t, err, problem+value)
+	}
+}

@@ -139,6 +139,16 @@ func (r *Rule) usesClientIP() bool {
 	return false
 }
 
+// usesHeaderKey reports whether the rule's key has a header part.
+func (r *Rule) usesHeaderKey() bool {
+	for _, part := range r.Key {
+		if part.Kind == KeyHeader {
+			return true
+		}
+	}
+	return false
+}
+
 // limitFor returns the limit of the caller's tier.
 func (r *Rule) limitFor(tier string) Limit {
 	if tier == "" || len(r.Tiers) == 0 {

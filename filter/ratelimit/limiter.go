@@ -47,6 +47,9 @@ type Limiter struct {
 
 	needsIP bool
 
+	// usesHeaderKeys is set when some rule's key has a header part.
+	usesHeaderKeys bool
+
 	// texts holds each rule's header values that no request changes, by
 	// rule index.
 	texts []ruleTexts
@@ -118,6 +121,7 @@ func New(cfg *Config, store Store, now func() time.Time) *Limiter {
 	l.into, _ = store.(BufferStore)
 	for i := range cfg.Rules {
 		l.needsIP = l.needsIP || cfg.Rules[i].usesClientIP()
+		l.usesHeaderKeys = l.usesHeaderKeys || cfg.Rules[i].usesHeaderKey()
 		l.texts[i] = newRuleTexts(&cfg.Rules[i])
 	}
 	return l
@@ -128,6 +132,10 @@ func (l *Limiter) Active() bool { return len(l.cfg.Rules) > 0 }
 
 // NeedsClientIP reports whether some rule can need Request.SourceAddress.
 func (l *Limiter) NeedsClientIP() bool { return l.needsIP }
+
+// UsesHeaderKeys reports whether some rule's key has a header part, which
+// reads the value of Request.Headers.
+func (l *Limiter) UsesHeaderKeys() bool { return l.usesHeaderKeys }
 
 // Prepare creates every slot that does not exist yet, so that a slot is
 // never created while requests are counted in it: Envoy's shared data has

@@ -398,3 +398,44 @@ func TestTierHeaders(t *testing.T) {
 		require.Contains(t, res.ResponseHeaders, [2]string{HeaderXRateLimitLimit, want[1]}, tier)
 	}
 }
+
+// failingStore fails every Get. It embeds the Store interface, so that
+// the limiter cannot read through MemoryStore.GetInto.
+type failingStore struct{ Store }
+
+func (s failingStore) Get(string) ([]byte, uint32, error) {
+	return nil, 0, errors.New("shared data unavailable")
+}
+
+// TestStoreFailureDenialOmitsQuotaHeaders checks that a 429 from
+// failure_mode deny carries Retry-After but no RateLimit or X-RateLimit
+// header: the rule's count is unknown, so any quota it stated would be
+// made up (r=0 with t=0 after a failed read, an exhausted quota after a
+// failed write to a full bucket).
+func TestStoreFailureDenialOmitsQuotaHeaders(t *testing.T) {
+	tests := []struct {
+		name  string
+		store func() Store
+	}{
+		{"read failed", func() Store { return failingStore{NewMemoryStore()} }},
+		{"write conflicted", func() Store {
+			s := &conflictStore{MemoryStore: NewMemoryStore()}
+			s.conflicts.Store(MaxAttempts)
+			return s
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rule := bucketRule("r", 2, global)
+			rule.FailureMode = FailDeny
+			cfg := &Config{Headers: Headers{RateLimit: true, XRateLimit: true, OnAllowed: true}, Rules: []Rule{rule}}
+			l := New(cfg, tc.store(), func() time.Time { return t0 })
+			_ = l.Prepare() // fails on the failing store; creates the slot on the other
+
+			res := l.Check(caller(""))
+			require.False(t, res.Allow)
+			require.Equal(t, "r", res.Rule)
+			require.Equal(t, [][2]string{{"content-type", "application/json"}, {"retry-after", "1"}}, res.ReplyHeaders)
+		})
+	}
+}

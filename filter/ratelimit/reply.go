@@ -46,6 +46,12 @@ func (l *Limiter) deny(c *check, req *Request, res *Result) {
 	headers = append(headers,
 		[2]string{headerContentType, contentTypeJSON},
 		[2]string{HeaderRetryAfter, strconv.FormatInt(retryAfterSeconds(c.result.retryAfter), 10)})
+	if c.failed {
+		// failure_mode deny: the rule's count is unknown, so no quota
+		// header can describe it.
+		res.ReplyHeaders = headers
+		return
+	}
 	res.ReplyHeaders = l.appendRateHeaders(headers, c)
 }
 

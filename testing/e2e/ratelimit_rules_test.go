@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -74,4 +76,42 @@ func rateLogs(h *host.Host, text string) []string {
 		}
 	}
 	return lines
+}
+
+// TestRateLimitHeaderKeyReadsUpstreamValue checks that a header key part
+// reads the header as it goes upstream, as cluster_rate_limits does. The
+// filter sets the identity header and JWT claim headers itself and drops
+// the client's copies, so a client that sends its own value, or none,
+// must still be counted under the value that the filter sets.
+func TestRateLimitHeaderKeyReadsUpstreamValue(t *testing.T) {
+	t.Run("identity header", func(t *testing.T) {
+		rule := rateBucket("per-client-id", 2, 0.001, map[string]any{"header": "x-bulwark-client-id"})
+		h, _ := startRateHost(t, 2, rateConfig(t, map[string]any{"rules": []any{rule}}))
+
+		require.Equal(t, http.StatusOK, sendRated(t, h, host.AnyWorker, "192.0.2.1:4000", rateReaderKey).Status)
+		spoofed := [2]string{"x-bulwark-client-id", "someone-else"}
+		require.Equal(t, http.StatusOK, sendRated(t, h, host.AnyWorker, "192.0.2.1:4000", rateReaderKey, spoofed).Status)
+		resp := sendRated(t, h, host.AnyWorker, "192.0.2.1:4000", rateReaderKey, [2]string{"x-bulwark-client-id", "a-third-one"})
+		require.Equal(t, http.StatusTooManyRequests, resp.Status, "the client's copy must not choose the key")
+		require.Equal(t, http.StatusOK, sendRated(t, h, host.AnyWorker, "192.0.2.1:4000", rateAdminKey, spoofed).Status,
+			"another caller has a bucket of its own")
+	})
+
+	t.Run("jwt claim header", func(t *testing.T) {
+		keys := newJWTKeys(t)
+		var doc map[string]any
+		require.NoError(t, json.Unmarshal([]byte(keys.config(t)), &doc))
+		doc["rate_limits"] = map[string]any{"rules": []any{rateBucket("per-email", 1, 0.001, map[string]any{"header": "x-user-email"})}}
+		h := startJWTHost(t, mustJSON(doc), nil)
+		claims := map[string]any{
+			"iss": "https://hs.test", "aud": "api", "sub": "u",
+			"exp": testNow.Add(time.Hour).Unix(), "scope": "orders:read", "email": "a@example.test",
+		}
+		token := [2]string{"authorization", "Bearer " + keys.mint(t, "HS256", claims)}
+
+		require.NotNil(t, get(t, h, "/orders", token).Upstream)
+		res := get(t, h, "/orders", token, [2]string{"x-user-email", "spoofed@example.test"})
+		require.NotNil(t, res.LocalReply, "the client's copy of a claim header must not choose the key")
+		require.Equal(t, http.StatusTooManyRequests, res.LocalReply.Status)
+	})
 }
