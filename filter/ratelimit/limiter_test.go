@@ -175,6 +175,25 @@ func TestQueryKeyDecoded(t *testing.T) {
 	require.True(t, l.Check(&Request{Path: "/x?t=other"}).Allow)
 }
 
+// TestEmptyKeyValueIsAValue checks that a header or query parameter that
+// is present but empty counts under one key of its own, which every such
+// request shares, while a request without it skips the rule.
+func TestEmptyKeyValueIsAValue(t *testing.T) {
+	header := KeyPart{Kind: KeyHeader, Name: "x-tenant"}
+	l, _, _ := newTestLimiter(t, &Config{Rules: []Rule{bucketRule("tenant", 1, header)}})
+	empty := &Request{Path: "/x", Headers: [][2]string{{"x-tenant", ""}}}
+	require.True(t, l.Check(empty).Allow)
+	require.False(t, l.Check(empty).Allow, "a second empty value shares the first one's counter")
+	require.True(t, l.Check(&Request{Path: "/x", Headers: [][2]string{{"x-tenant", "acme"}}}).Allow)
+	require.True(t, l.Check(&Request{Path: "/x"}).Allow, "no header: the rule is skipped")
+
+	query := KeyPart{Kind: KeyQuery, Name: "t"}
+	l, _, _ = newTestLimiter(t, &Config{Rules: []Rule{bucketRule("tenant", 1, query)}})
+	require.True(t, l.Check(&Request{Path: "/x?t="}).Allow)
+	require.False(t, l.Check(&Request{Path: "/x?t"}).Allow, "?t and ?t= are the same empty value")
+	require.True(t, l.Check(&Request{Path: "/x?u=1"}).Allow, "no parameter: the rule is skipped")
+}
+
 func TestCallerKeyFallsBackToIP(t *testing.T) {
 	l, _, _ := newTestLimiter(t, &Config{Rules: []Rule{bucketRule("caller", 1, KeyPart{Kind: KeyCaller})}})
 	require.True(t, l.Check(caller("")).Allow)
