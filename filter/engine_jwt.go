@@ -231,6 +231,11 @@ func (e *Engine) allowToken(req *Request, r *route.Route, ex apikey.Extraction, 
 
 	d := base
 	d.Reason, d.TokenID = ReasonAuthenticated, tokenID(res, ex.Credential)
+	if setIdentity {
+		// The tier goes with the caller id: a route that takes both an
+		// API key and a token keeps the key's id and tier.
+		d.Tier = res.Tier
+	}
 	if setIdentity && len(d.SetHeaders) == 0 && res.IdentityHeaders != nil {
 		d.KeyID = res.Identity
 		d.SetHeaders = res.IdentityHeaders // Shared: its capacity is its length.

@@ -62,7 +62,7 @@ func jwtTestConfig(jwtExtra string) string {
       {"cookie": "token"}
     ],
     "providers": [
-      ` + provider("corp", corpSecret, `, "claim_headers": [{"claim": "email", "header": "x-user-email"}], "revoked_jti": ["revoked-1"]`) + `,
+      ` + provider("corp", corpSecret, `, "tier_claim": "plan", "claim_headers": [{"claim": "email", "header": "x-user-email"}], "revoked_jti": ["revoked-1"]`) + `,
       ` + provider("partner", partnerSecret, `, "identity_claim": "client_id", "scope_claim": "permissions", "claim_headers": [{"claim": "org", "header": "x-user-org"}]`) + `
     ]
   }
@@ -181,6 +181,51 @@ func TestCheckJWTRouteModes(t *testing.T) {
 			require.NotContains(t, string(d.Body), "eyJ", "a reply contains a token")
 		})
 	}
+}
+
+// TestCheckJWTTier checks that the tier claim becomes the decision's tier
+// when the token's identity is the caller id, and that an API key keeps
+// its own tier on a route that takes both.
+func TestCheckJWTTier(t *testing.T) {
+	engine := newTestEngine(t, jwtTestConfig(""))
+	claims := corpClaims("read")
+	claims["plan"] = "partner"
+	bearer := header("authorization", "Bearer "+mintHS256(t, corpSecret, claims))
+	key := header("x-api-key", demoKey)
+
+	tests := []struct {
+		name        string
+		req         *Request
+		keyID, tier string
+	}{
+		{"jwt route", get("/jwt/a", bearer), "user-1", "partner"},
+		{"either route, token", get("/either/a", bearer), "user-1", "partner"},
+		{"either route, key", get("/either/a", key), "demo", "free"},
+		{"either route, key and token", get("/either/a", key, bearer), "user-1", "partner"},
+		{"both route", get("/both/a", key, bearer), "demo", "free"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := engine.Check(tc.req)
+			require.True(t, d.Allow, "%s %s", d.Code, d.Reason)
+			require.Equal(t, tc.keyID, d.KeyID)
+			require.Equal(t, tc.tier, d.Tier)
+		})
+	}
+
+	t.Run("token without the claim", func(t *testing.T) {
+		d := engine.Check(get("/jwt/a", header("authorization", "Bearer "+mintHS256(t, corpSecret, corpClaims("read")))))
+		require.True(t, d.Allow)
+		require.Empty(t, d.Tier)
+	})
+	t.Run("claim that is not a tier name", func(t *testing.T) {
+		claims["plan"] = "gold plan"
+		d := engine.Check(get("/jwt/a", header("authorization", "Bearer "+mintHS256(t, corpSecret, claims))))
+		require.False(t, d.Allow)
+		require.Equal(t, 401, d.Status)
+		require.Equal(t, jwt.CodeMalformed, d.Code)
+		require.Equal(t, "jwt_invalid_tier_claim", d.Reason)
+	})
 }
 
 func TestCheckJWTEitherMissingReply(t *testing.T) {

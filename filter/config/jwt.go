@@ -117,7 +117,7 @@ func (p *parser) jwtProviders(path string, v gjson.Result) []*jwt.Provider {
 func (p *parser) jwtProvider(path string, v gjson.Result) (*jwt.Provider, bool) {
 	members, ok := p.fields(path, v, "name", "issuer", "audiences", "algorithms", "jwks", "public_keys", "hmac_secrets",
 		"clock_skew_seconds", "max_token_bytes", "require_expiration", "required_claims", "identity_claim",
-		"scope_claim", "claim_headers", "revoked_jti", "remote_jwks", "revocation_list")
+		"scope_claim", "tier_claim", "claim_headers", "revoked_jti", "remote_jwks", "revocation_list")
 	if !ok {
 		return nil, false
 	}
@@ -159,6 +159,9 @@ func (p *parser) jwtProvider(path string, v gjson.Result) (*jwt.Provider, bool) 
 	}
 	if _, ok := members["scope_claim"]; ok {
 		pr.ScopeClaim, _ = p.requiredString(path, members, "scope_claim")
+	}
+	if _, ok := members["tier_claim"]; ok {
+		pr.TierClaim, _ = p.requiredString(path, members, "tier_claim")
 	}
 	if m, ok := members["claim_headers"]; ok {
 		pr.ClaimHeaders = p.claimHeaders(child(path, "claim_headers"), m)

@@ -27,6 +27,10 @@ type Result struct {
 	// Scopes are the granted scopes.
 	Scopes []string
 
+	// Tier is the tier claim (Provider.TierClaim), "" when the provider
+	// has none or the token lacks it.
+	Tier string
+
 	// JTI is the jti claim, "" when absent.
 	JTI string
 
@@ -121,6 +125,14 @@ func validateClaims(p *Provider, t *Token, now time.Time) (*Result, error) {
 		return nil, ErrBadIdentity
 	}
 	r.Identity = identity.Str
+
+	if p.TierClaim != "" {
+		tier, ok := c.get(p.TierClaim)
+		if ok && (tier.Type != gjson.String || !isTierName(tier.Str)) {
+			return nil, ErrBadTier
+		}
+		r.Tier = tier.Str
+	}
 
 	scopes, err := readScopes(p, c, r.scopesArray[:0])
 	if err != nil {
@@ -284,4 +296,22 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// maxTierBytes bounds a tier name, as for an API key's tier.
+const maxTierBytes = 64
+
+// isTierName reports whether s can name a tier: 1 to 64 ASCII letters,
+// digits, '-' or '_', the rule that API key tiers follow.
+func isTierName(s string) bool {
+	if s == "" || len(s) > maxTierBytes {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

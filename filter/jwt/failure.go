@@ -41,6 +41,7 @@ var (
 	ErrAlgNone           = &Failure{CodeMalformed, "alg_none"}
 	ErrBadClaimType      = &Failure{CodeMalformed, "invalid_claim_type"}
 	ErrBadIdentity       = &Failure{CodeMalformed, "invalid_identity_claim"}
+	ErrBadTier           = &Failure{CodeMalformed, "invalid_tier_claim"}
 	ErrAlgNotAllowed     = &Failure{CodeBadSignature, "alg_not_allowed"}
 	ErrAlgKeyMismatch    = &Failure{CodeBadSignature, "alg_does_not_fit_key"}
 	ErrSignature         = &Failure{CodeBadSignature, "signature_mismatch"}

@@ -79,6 +79,10 @@ type Provider struct {
 	// (space-separated) and then "scp" (array or space-separated).
 	ScopeClaim string
 
+	// TierClaim names the string claim that holds the caller's tier for
+	// rate limits; empty means that tokens give no tier.
+	TierClaim string
+
 	// ClaimHeaders copies claims to request headers upstream.
 	ClaimHeaders []ClaimHeader
 

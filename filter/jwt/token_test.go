@@ -62,3 +62,54 @@ func TestVerifyResultFitsScopesAndHeaders(t *testing.T) {
 		assert.Equal(t, len(r.IdentityHeaders), cap(r.IdentityHeaders))
 	}
 }
+
+func TestVerifyReadsTierClaim(t *testing.T) {
+	s := newSigner(t, "HS256", "k1")
+	tests := []struct {
+		name    string
+		present bool
+		tier    any
+		want    string
+		err     error
+	}{
+		{"absent", false, nil, "", nil},
+		{"name", true, "partner", "partner", nil},
+		{"longest name", true, strings.Repeat("t", 64), strings.Repeat("t", 64), nil},
+		{"digits, dash and underscore", true, "tier_2-b", "tier_2-b", nil},
+		{"empty", true, "", "", ErrBadTier},
+		{"too long", true, strings.Repeat("t", 65), "", ErrBadTier},
+		{"space", true, "gold plan", "", ErrBadTier},
+		{"not ASCII", true, "gőld", "", ErrBadTier},
+		{"number", true, 3, "", ErrBadTier},
+		{"array", true, []string{"gold"}, "", ErrBadTier},
+		{"null", true, nil, "", ErrBadTier},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			provider := testProvider(s.key)
+			provider.TierClaim = "plan"
+			claims := validClaims()
+			if tc.present {
+				claims["plan"] = tc.tier
+			}
+
+			r, err := testVerifier(nil, provider).Verify(s.sign(t, claims))
+			if tc.err != nil {
+				require.ErrorIs(t, err, tc.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, r.Tier)
+		})
+	}
+}
+
+func TestVerifyIgnoresTierWithoutTierClaim(t *testing.T) {
+	s := newSigner(t, "HS256", "k1")
+	claims := validClaims()
+	claims["tier"] = "partner"
+
+	r, err := testVerifier(nil, testProvider(s.key)).Verify(s.sign(t, claims))
+	require.NoError(t, err)
+	assert.Empty(t, r.Tier)
+}
