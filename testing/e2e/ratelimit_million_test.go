@@ -17,7 +17,7 @@ import (
 // client addresses through the compiled module, on two workers at once,
 // and checks that the shared data holds only the rule's slots, within the
 // bound that the plugin logs when it loads (Config.MaxBytes). About 244
-// addresses share each slot and the clock stands still, so each slot
+// addresses share each slot and the clock does not advance, so each slot
 // admits exactly its limit. It takes about a minute.
 func TestRateLimitMillionClientIPs(t *testing.T) {
 	const clients, workers, slots = 1_000_000, 2, 4096
