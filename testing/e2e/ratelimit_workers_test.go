@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/binary"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -101,4 +102,36 @@ func TestRateLimitExactAcrossWorkers(t *testing.T) {
 	// tokens, so the window admits 15.
 	clock.Advance(5 * time.Second)
 	require.Equal(t, 15, burstRated(t, h, 10, rateReaderKey, rateAdminKey), "t=15s")
+}
+
+// TestRateLimitLoggedBoundHolds sends 2,000 client addresses through four
+// workers at once with two small rules, and checks shared data against
+// the bound that the "rate limits loaded" line reports.
+func TestRateLimitLoggedBoundHolds(t *testing.T) {
+	perIP := map[string]any{"name": "per-ip", "algorithm": "sliding_window", "limit": 3, "window": "1m", "key": []any{"client_ip"}, "max_keys": 32}
+	perRoute := rateBucket("per-route-ip", 5, 1, "route", "client_ip")
+	perRoute["max_keys"] = 16
+	h, _ := startRateHost(t, 4, rateConfig(t, map[string]any{"rules": []any{perIP, perRoute}}))
+
+	loaded := rateLogs(h, "rate limits loaded: rules=2 max_shared_data_bytes=")
+	require.Len(t, loaded, 4, "one line per worker")
+	_, boundText, _ := strings.Cut(loaded[0], "max_shared_data_bytes=")
+	bound, err := strconv.Atoi(boundText)
+	require.NoError(t, err)
+
+	var wg sync.WaitGroup
+	for w := range h.Workers() {
+		wg.Go(func() {
+			for i := range 500 {
+				source := "10." + strconv.Itoa(w) + "." + strconv.Itoa(i>>8) + "." + strconv.Itoa(i&255) + ":4000"
+				sendRated(t, h, w, source, rateReaderKey)
+			}
+		})
+	}
+	wg.Wait()
+
+	require.Len(t, slotStates(h, "per-ip"), 32, "every slot used")
+	require.Len(t, slotStates(h, "per-route-ip"), 16, "every slot used")
+	require.Len(t, h.SharedDataKeys(), 32+16)
+	require.LessOrEqual(t, h.SharedDataBytes(), bound)
 }
