@@ -109,6 +109,33 @@ func TestRateLimitSharedDataFaults(t *testing.T) {
 	}
 }
 
+// TestRateLimitRefundAfterContention checks that a rule charged for a
+// request that a later rule then denied gets that request back. The later
+// rule denies because its writes conflict past MaxAttempts.
+func TestRateLimitRefundAfterContention(t *testing.T) {
+	rules := map[string]map[string]any{
+		"token_bucket":   rateBucket("per-caller", 3, 0.001, "caller"),
+		"sliding_window": {"name": "per-caller", "algorithm": "sliding_window", "limit": 3, "window": "1m", "key": []any{"caller"}},
+	}
+	for name, perCaller := range rules {
+		t.Run(name, func(t *testing.T) {
+			everyone := rateBucket("everyone", 100, 0.001, "global")
+			everyone["failure_mode"] = "deny"
+			h, _ := startRateHost(t, 4, rateConfig(t, map[string]any{"rules": []any{perCaller, everyone}}))
+			require.Equal(t, 2, countRateAllowed(t, h, 2, faultSource, rateReaderKey))
+
+			// per-caller's write passes, and all eight of everyone's conflict.
+			require.NoError(t, h.InjectFault(host.Fault{Kind: host.FaultCasMismatch, After: 1, Count: 8}))
+			resp := sendRated(t, h, host.AnyWorker, faultSource, rateReaderKey)
+			require.Zero(t, h.PendingFaults(), "every fault applied")
+			require.Equal(t, http.StatusTooManyRequests, resp.Status)
+			require.Contains(t, string(resp.Body), `"rule":"everyone"`)
+
+			require.Equal(t, 1, countRateAllowed(t, h, 3, faultSource, rateReaderKey), "per-caller's last request came back")
+		})
+	}
+}
+
 // TestRateLimitRefundSkipsMalformedRead checks the refund of a rule that
 // was charged for a request that a later rule then denied. When the
 // refund's read returns a truncated value, the refund is dropped: the rule
