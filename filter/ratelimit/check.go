@@ -131,7 +131,10 @@ func (l *Limiter) read(s *scratch, req *Request, unixNano int64) []check {
 		} else {
 			c.state, c.cas, c.err = l.store.Get(c.key)
 		}
-		if c.err != nil && errors.Is(c.err, ErrNotFound) {
+		switch {
+		case c.err == nil && malformed(c.state):
+			c.err = ErrMalformedState
+		case c.err != nil && errors.Is(c.err, ErrNotFound):
 			c.err = nil // Prepare did not run: Set will create the slot.
 		}
 		c.failed = c.err != nil
@@ -148,12 +151,15 @@ func (l *Limiter) read(s *scratch, req *Request, unixNano int64) []check {
 }
 
 // load reads c's slot into c.state and c.cas, in c.stored when the store
-// can read into a buffer.
+// can read into a buffer. A state of the wrong length is ErrMalformedState.
 func (l *Limiter) load(c *check) (err error) {
 	if l.into != nil {
 		c.state, c.cas, err = l.into.GetInto(c.key, c.stored[:])
 	} else {
 		c.state, c.cas, err = l.store.Get(c.key)
+	}
+	if err == nil && malformed(c.state) {
+		return ErrMalformedState
 	}
 	return err
 }
@@ -220,7 +226,7 @@ func (l *Limiter) refundAll(checks []check, now time.Time) {
 		}
 		for attempt := 0; attempt < MaxAttempts; attempt++ {
 			state, cas, err := l.store.Get(c.key)
-			if err != nil {
+			if err != nil || malformed(state) {
 				break
 			}
 			next := refund(c.rule.Algorithm, c.limit, state, now)

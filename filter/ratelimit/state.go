@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"encoding/binary"
+	"errors"
 	"time"
 )
 
@@ -14,7 +15,8 @@ import (
 // Integers are big-endian. tokens counts token units (tokenUnit per token),
 // last and window are Unix nanoseconds and window indexes. A value that
 // matches none of these, such as one written by another rule algorithm
-// after a configuration change, reads as an unused slot.
+// after a configuration change, reads as an unused slot, except that the
+// Limiter rejects a state of the wrong length as ErrMalformedState.
 const (
 	stateUnused        byte = 0
 	stateTokenBucket   byte = 1
@@ -25,6 +27,20 @@ const (
 
 // unusedSlot is the value Prepare writes into every slot.
 var unusedSlot = []byte{stateUnused}
+
+// ErrMalformedState is the error of a rule whose slot read returned a
+// token bucket or sliding window state of the wrong length, such as a
+// truncated one. Reading it as an unused slot would hand the client a
+// fresh counter and write it back over the real count.
+var ErrMalformedState = errors.New("ratelimit: shared data value is a truncated or overlong rate limit state")
+
+// malformed reports whether state starts like a token bucket or a sliding
+// window but does not have the length of one. Other values that no rule
+// writes read as an unused slot.
+func malformed(state []byte) bool {
+	return len(state) != stateSize && len(state) > 0 &&
+		(state[0] == stateTokenBucket || state[0] == stateSlidingWindow)
+}
 
 // tokenUnit is one token in token units. The refill rate in thousandths of
 // a token per second is then exactly the number of token units per
