@@ -41,10 +41,10 @@ func TestRateLimitsGlobalRuleHasOneSlot(t *testing.T) {
 		rules := cfg.RateLimits.Rules
 		require.Equal(t, 1, rules[0].MaxKeys, extra)
 		require.Equal(t, DefaultMaxKeys, rules[1].MaxKeys, extra)
-		// One 16-byte key for the global rule; the per-IP rule's bound
-		// counts every key at the longest length, "bulwark/rl/per-ip/270f".
-		// Each value is 17 bytes.
-		require.Equal(t, (16+17)+DefaultMaxKeys*(22+17), cfg.RateLimits.MaxBytes(), extra)
+		// One 19-byte key for the global rule, "bulwark/rl/all/tb/0"; the
+		// per-IP rule's bound counts every key at the longest length,
+		// "bulwark/rl/per-ip/tb/270f". Each value is 17 bytes.
+		require.Equal(t, (19+17)+DefaultMaxKeys*(25+17), cfg.RateLimits.MaxBytes(), extra)
 	}
 }
 

@@ -121,7 +121,7 @@ func (l *Limiter) read(s *scratch, req *Request, unixNano int64) []check {
 			c.limit = r.limitFor(req.Tier)
 		}
 		if memo := &s.keys[i]; memo.key == "" || memo.slot != slot {
-			memo.slot, memo.key = slot, slotKey(r.Name, slot)
+			memo.slot, memo.key = slot, slotKey(r.Name, r.Algorithm, slot)
 		}
 		c.key = s.keys[i].key
 

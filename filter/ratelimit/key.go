@@ -11,18 +11,26 @@ import (
 const SlotKeyPrefix = "bulwark/rl/"
 
 // slotKey returns the shared-data key of a rule's slot:
-// "bulwark/rl/<rule>/<slot in hex>".
-func slotKey(rule string, slot uint64) string {
-	buf := make([]byte, 0, len(SlotKeyPrefix)+len(rule)+1+8)
+// "bulwark/rl/<rule>/<algorithm>/<slot in hex>", where the algorithm is
+// "tb" (token bucket) or "sw" (sliding window). A rule that keeps its name
+// but changes algorithm counts in new slots, so that while an old plugin
+// drains beside the new one, neither reads the other's state as unused and
+// starts again.
+func slotKey(rule string, alg Algorithm, slot uint64) string {
+	buf := make([]byte, 0, len(SlotKeyPrefix)+len(rule)+4+8)
 	buf = append(buf, SlotKeyPrefix...)
 	buf = append(buf, rule...)
-	buf = append(buf, '/')
+	if alg == SlidingWindow {
+		buf = append(buf, "/sw/"...)
+	} else {
+		buf = append(buf, "/tb/"...)
+	}
 	return string(strconv.AppendUint(buf, slot, 16))
 }
 
-// MaxSlotKeyLength is the longest slot key: a 64-byte rule name and a
-// slot below 2^24.
-const MaxSlotKeyLength = len(SlotKeyPrefix) + 64 + 1 + 6
+// MaxSlotKeyLength is the longest slot key: a 64-byte rule name, the
+// algorithm and a slot below 2^24.
+const MaxSlotKeyLength = len(SlotKeyPrefix) + 64 + 4 + 6
 
 // MaxBytes returns the most shared data, keys and values, that the rules
 // of cfg can ever hold: the bound that Prepare fills up to and that no
@@ -31,7 +39,7 @@ func (cfg *Config) MaxBytes() int {
 	n := 0
 	for i := range cfg.Rules {
 		r := &cfg.Rules[i]
-		n += r.MaxKeys * (len(slotKey(r.Name, uint64(r.MaxKeys-1))) + stateSize)
+		n += r.MaxKeys * (len(slotKey(r.Name, r.Algorithm, uint64(r.MaxKeys-1))) + stateSize)
 	}
 	return n
 }

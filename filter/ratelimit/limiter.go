@@ -147,7 +147,7 @@ func (l *Limiter) Prepare() error {
 	for i := range l.cfg.Rules {
 		r := &l.cfg.Rules[i]
 		for slot := range r.MaxKeys {
-			key := slotKey(r.Name, uint64(slot))
+			key := slotKey(r.Name, r.Algorithm, uint64(slot))
 			_, _, err := l.store.Get(key)
 			if errors.Is(err, ErrNotFound) {
 				err = l.store.Set(key, unusedSlot, 0)

@@ -253,7 +253,7 @@ func TestRefundWhenLaterRuleLosesRace(t *testing.T) {
 	require.NoError(t, l.Prepare())
 
 	// Another worker takes second's token between the read and the write.
-	racing := &racingStore{MemoryStore: store, key: slotKey("second", 0)}
+	racing := &racingStore{MemoryStore: store, key: slotKey("second", TokenBucket, 0)}
 	l.store = racing
 	racing.steal = func() {
 		other := New(&Config{Rules: []Rule{second}}, store, func() time.Time { return t0 })
@@ -283,7 +283,7 @@ func TestFailedReadIsNotRefunded(t *testing.T) {
 	memory := NewMemoryStore()
 	now := t0
 	clock := func() time.Time { return now }
-	store := &failingReadStore{racingStore: &racingStore{MemoryStore: memory, key: slotKey("second", 0)}}
+	store := &failingReadStore{racingStore: &racingStore{MemoryStore: memory, key: slotKey("second", TokenBucket, 0)}}
 	l := New(&Config{Rules: []Rule{first, second}}, store, clock)
 	require.NoError(t, l.Prepare())
 
@@ -293,7 +293,7 @@ func TestFailedReadIsNotRefunded(t *testing.T) {
 	// A second later, second has a token again. first's read fails, and
 	// another worker takes second's token between its read and its write.
 	now = now.Add(time.Second)
-	store.failKey = slotKey("first", 0)
+	store.failKey = slotKey("first", TokenBucket, 0)
 	store.steal = func() {
 		other := New(&Config{Rules: []Rule{second}}, memory, clock)
 		require.True(t, other.Check(caller("")).Allow)

@@ -111,7 +111,7 @@ func TestSlotKeysFollowTheSlot(t *testing.T) {
 		k.reset(caller(id), &cfg.ClientIP)
 		slot, ok := k.slot(&cfg.Rules[0])
 		require.True(t, ok)
-		state, _, err := store.Get(slotKey("per-caller", slot))
+		state, _, err := store.Get(slotKey("per-caller", TokenBucket, slot))
 		require.NoError(t, err)
 		left := decodeBucket(state, cfg.Rules[0].Default, t0.UnixNano()).tokens / tokenUnit
 		// Per goroutine, 200 requests in turn: 67 for a and b, 66 for c.

@@ -14,9 +14,10 @@ import (
 //
 // Integers are big-endian. tokens counts token units (tokenUnit per token),
 // last and window are Unix nanoseconds and window indexes. A value that
-// matches none of these, such as one written by another rule algorithm
-// after a configuration change, reads as an unused slot, except that the
-// Limiter rejects a state of the wrong length as ErrMalformedState.
+// matches none of these, such as the other algorithm's state, reads as an
+// unused slot, except that the Limiter rejects a state of the wrong length
+// as ErrMalformedState. Slot keys name the algorithm, so a rule only meets
+// the other algorithm's state when its slot was written by hand.
 const (
 	stateUnused        byte = 0
 	stateTokenBucket   byte = 1

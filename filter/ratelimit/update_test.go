@@ -7,21 +7,22 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestSwitchedAlgorithmsResetEachOther pins what docs/deploy.md warns
-// about. A rule keeps its name but switches algorithm, and the old plugin
-// drains beside the new one. Each reads the state that the other wrote as
-// an unused slot, so requests that alternate between them are never
-// limited. NOTE: slot keys that named the algorithm would bound this to
-// both limits together; such a change must update this test and the doc.
-func TestSwitchedAlgorithmsResetEachOther(t *testing.T) {
+// TestSwitchedAlgorithmCountsApart covers a configuration update in which
+// a rule keeps its name but switches algorithm while the old plugin drains
+// beside the new one. The slot keys name the algorithm, so each plugin
+// counts in its own slot and a client gets at most both limits together.
+// With one slot for both, each plugin would read the other's state as
+// unused and start again, and no request would ever be limited.
+func TestSwitchedAlgorithmCountsApart(t *testing.T) {
 	store := NewMemoryStore()
 	clock := func() time.Time { return t0 }
 	bucket := bucketRule("r", 2, global)
-	window := Rule{Name: "r", Algorithm: SlidingWindow, Default: Limit{Quota: 2, Window: time.Minute}, Key: []KeyPart{global}, MaxKeys: 1}
 	bucket.MaxKeys = 1
+	window := Rule{Name: "r", Algorithm: SlidingWindow, Default: Limit{Quota: 2, Window: time.Minute}, Key: []KeyPart{global}, MaxKeys: 1}
 	oldPlugin := New(&Config{Rules: []Rule{bucket}}, store, clock)
 	newPlugin := New(&Config{Rules: []Rule{window}}, store, clock)
 	require.NoError(t, oldPlugin.Prepare())
+	require.NoError(t, newPlugin.Prepare())
 
 	admitted := 0
 	for i := range 20 {
@@ -33,5 +34,10 @@ func TestSwitchedAlgorithmsResetEachOther(t *testing.T) {
 			admitted++
 		}
 	}
-	require.Equal(t, 20, admitted, "each rule alone admits 2")
+	require.Equal(t, 4, admitted, "each rule alone admits 2")
+	require.Equal(t, 2, store.Len())
+	for _, key := range []string{"bulwark/rl/r/tb/0", "bulwark/rl/r/sw/0"} {
+		_, _, err := store.Get(key)
+		require.NoError(t, err, key)
+	}
 }

@@ -23,7 +23,7 @@ func TestRateLimitReadsLongValuesAndAddresses(t *testing.T) {
 	h, _ := startRateHost(t, 1, rateConfig(t, map[string]any{"rules": []any{rule}}))
 	long := []byte(strings.Repeat("x", 40))
 	for slot := range slots {
-		h.SetSharedData("bulwark/rl/per-ip/"+strconv.FormatUint(uint64(slot), 16), long)
+		h.SetSharedData("bulwark/rl/per-ip/tb/"+strconv.FormatUint(uint64(slot), 16), long)
 	}
 
 	longPeer := "[fe80::1%" + strings.Repeat("z", 66) + "]:4000"
@@ -46,7 +46,7 @@ func TestRateLimitReadsLongValuesAndAddresses(t *testing.T) {
 
 	changed := 0
 	for slot := range slots {
-		value, _, ok := h.SharedData("bulwark/rl/per-ip/" + strconv.FormatUint(uint64(slot), 16))
+		value, _, ok := h.SharedData("bulwark/rl/per-ip/tb/" + strconv.FormatUint(uint64(slot), 16))
 		require.True(t, ok)
 		if len(value) != len(long) {
 			changed++

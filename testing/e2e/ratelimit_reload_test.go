@@ -68,11 +68,23 @@ func TestRateLimitConfigurationUpdate(t *testing.T) {
 		old, _ := startRateHost(t, 2, rateConfig(t, map[string]any{"rules": []any{rateBucket("per-caller", 3, 0.001, "identity")}}))
 		require.Equal(t, 3, countRateAllowed(t, old, 4, faultSource, rateReaderKey))
 
-		// The bucket's state reads as an unused slot: the window starts over.
+		// The window counts in slots of its own, from zero, beside the
+		// bucket's.
 		window := map[string]any{"name": "per-caller", "algorithm": "sliding_window", "limit": 4, "window": "1m", "key": []any{"identity"}}
 		h, _ := reloadRated(t, old, 4, rateConfig(t, map[string]any{"rules": []any{window}}))
 		require.Equal(t, 4, burstRated(t, h, 3, rateReaderKey))
 		require.Empty(t, h.LogsAt(host.LogWarn), "no shared-data failure")
+		buckets, windows := 0, 0
+		for _, key := range h.SharedDataKeys() {
+			switch {
+			case strings.HasPrefix(key, "bulwark/rl/per-caller/tb/"):
+				buckets++
+			case strings.HasPrefix(key, "bulwark/rl/per-caller/sw/"):
+				windows++
+			}
+		}
+		require.Equal(t, 10_000, buckets, "the bucket's slots stay")
+		require.Equal(t, 10_000, windows)
 	})
 
 	t.Run("renamed and max_keys lowered", func(t *testing.T) {

@@ -144,7 +144,7 @@ func TestRateLimitGlobalRuleOneSlot(t *testing.T) {
 	h, _ := startRateHost(t, 2, rateConfig(t, map[string]any{"rules": []any{rateBucket("all", 3, 0.001, "global")}}))
 	keys := h.SharedDataKeys()
 	require.Equal(t, 1, len(keys), "slots created") // not the keys: 10,000 when it fails
-	require.Equal(t, "bulwark/rl/all/0", keys[0])
+	require.Equal(t, "bulwark/rl/all/tb/0", keys[0])
 
 	var statuses []int
 	for i := range 4 {
