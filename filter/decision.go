@@ -63,7 +63,8 @@ type Decision struct {
 	// limits count. On an auth "both" route it stays the API key's id.
 	KeyID string
 
-	// Tier is the tier of the authenticated key.
+	// Tier is the caller's tier: the API key's tier, or the tier claim of
+	// the token whose identity is KeyID. It is "" when the caller has none.
 	Tier string
 
 	// TokenID names the verified JWT for logs: its jti, or "sha256:" and

@@ -57,7 +57,7 @@ func newLimiter(cfg *config.Config) *ratelimit.Limiter {
 // limit applies the rate limit rules to a request that authentication let
 // through, and turns the decision into the 429 reply when a rule denies it.
 // The caller is the decision's caller id (an API key id or a JWT identity),
-// and its tier the key's tier.
+// and its tier the key's tier or the token's tier claim.
 func (h *httpContext) limit(decision *filter.Decision, request *filter.Request) {
 	if h.limiter == nil {
 		return
