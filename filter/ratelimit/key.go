@@ -28,10 +28,6 @@ func slotKey(rule string, alg Algorithm, slot uint64) string {
 	return string(strconv.AppendUint(buf, slot, 16))
 }
 
-// MaxSlotKeyLength is the longest slot key: a 64-byte rule name, the
-// algorithm and a slot below 2^24.
-const MaxSlotKeyLength = len(SlotKeyPrefix) + 64 + 4 + 6
-
 // MaxBytes returns the most shared data, keys and values, that the rules
 // of cfg can ever hold: the bound that Prepare fills up to and that no
 // traffic can exceed.
