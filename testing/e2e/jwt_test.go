@@ -72,6 +72,11 @@ func (k jwtKeys) mint(t testing.TB, alg string, claims map[string]any) string {
 	}
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(alg), Key: key}, opts)
 	require.NoError(t, err)
+	return signClaims(t, signer, claims)
+}
+
+// signClaims returns the compact JWT of claims signed by signer.
+func signClaims(t testing.TB, signer jose.Signer, claims map[string]any) string {
 	payload, err := json.Marshal(claims)
 	require.NoError(t, err)
 	obj, err := signer.Sign(payload)

@@ -242,13 +242,7 @@ func TestRateLimitTierClaimRemoteJWKS(t *testing.T) {
 		if plan != nil {
 			claims["plan"] = plan
 		}
-		payload, err := json.Marshal(claims)
-		require.NoError(t, err)
-		obj, err := signer.Sign(payload)
-		require.NoError(t, err)
-		token, err := obj.CompactSerialize()
-		require.NoError(t, err)
-		return token
+		return signClaims(t, signer, claims)
 	}
 	admitted := func(token string) int {
 		n := 0
