@@ -5,11 +5,13 @@ import (
 	"strings"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/bulwark-dev/bulwark/filter/internal/name"
 )
 
 // Limits on the names that reach logs, metrics and upstream headers.
 const (
-	maxNameLength  = 64
+	maxNameLength  = name.MaxLength
 	maxKeyIDLength = 128
 )
 
@@ -76,18 +78,7 @@ func isScopeToken(s string) bool {
 
 // isName reports whether s is a route name or tier: 1 to 64 letters,
 // digits, '-' or '_', so it is safe as a log field and a metric label.
-func isName(s string) bool {
-	if s == "" || len(s) > maxNameLength {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c == '-' || c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9')) {
-			return false
-		}
-	}
-	return true
-}
+func isName(s string) bool { return name.Valid(s) }
 
 // isKeyID reports whether s is a key id: 1 to 128 visible ASCII
 // characters, so it is a valid header value for the identity header.

@@ -10,6 +10,8 @@ import (
 	"unsafe"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/bulwark-dev/bulwark/filter/internal/name"
 )
 
 // maxIdentityBytes bounds the identity claim, which goes into a header.
@@ -128,7 +130,7 @@ func validateClaims(p *Provider, t *Token, now time.Time) (*Result, error) {
 
 	if p.TierClaim != "" {
 		tier, ok := c.get(p.TierClaim)
-		if ok && (tier.Type != gjson.String || !isTierName(tier.Str)) {
+		if ok && (tier.Type != gjson.String || !name.Valid(tier.Str)) {
 			return nil, ErrBadTier
 		}
 		r.Tier = tier.Str
@@ -296,22 +298,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// maxTierBytes bounds a tier name, as for an API key's tier.
-const maxTierBytes = 64
-
-// isTierName reports whether s can name a tier: 1 to 64 ASCII letters,
-// digits, '-' or '_', the rule that API key tiers follow.
-func isTierName(s string) bool {
-	if s == "" || len(s) > maxTierBytes {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }

@@ -153,15 +153,22 @@ func (l *Limiter) read(s *scratch, req *Request, unixNano int64) []check {
 // load reads c's slot into c.state and c.cas, in c.stored when the store
 // can read into a buffer. A state of the wrong length is ErrMalformedState.
 func (l *Limiter) load(c *check) (err error) {
-	if l.into != nil {
-		c.state, c.cas, err = l.into.GetInto(c.key, c.stored[:])
-	} else {
-		c.state, c.cas, err = l.store.Get(c.key)
-	}
-	if err == nil && malformed(c.state) {
-		return ErrMalformedState
-	}
+	c.state, c.cas, err = l.get(c.key, c.stored[:])
 	return err
+}
+
+// get reads a slot, into dst when the store can read into a buffer, and
+// returns ErrMalformedState for a state of the wrong length.
+func (l *Limiter) get(key string, dst []byte) (state []byte, cas uint32, err error) {
+	if l.into != nil {
+		state, cas, err = l.into.GetInto(key, dst)
+	} else {
+		state, cas, err = l.store.Get(key)
+	}
+	if err == nil && malformed(state) {
+		return nil, 0, ErrMalformedState
+	}
+	return state, cas, err
 }
 
 func appliesTo(r *Rule, route string) bool {
@@ -225,8 +232,8 @@ func (l *Limiter) refundAll(checks []check, now time.Time) {
 			continue
 		}
 		for attempt := 0; attempt < MaxAttempts; attempt++ {
-			state, cas, err := l.store.Get(c.key)
-			if err != nil || malformed(state) {
+			state, cas, err := l.get(c.key, nil)
+			if err != nil {
 				break
 			}
 			next := refund(c.rule.Algorithm, c.limit, state, now)

@@ -129,21 +129,13 @@ type Rule struct {
 	MaxKeys int
 }
 
-// usesClientIP reports whether the rule's key can need the client IP.
-func (r *Rule) usesClientIP() bool {
+// hasPart reports whether the rule's key has a part of one of kinds.
+func (r *Rule) hasPart(kinds ...KeyKind) bool {
 	for _, part := range r.Key {
-		if part.Kind == KeyClientIP || part.Kind == KeyCaller {
-			return true
-		}
-	}
-	return false
-}
-
-// usesHeaderKey reports whether the rule's key has a header part.
-func (r *Rule) usesHeaderKey() bool {
-	for _, part := range r.Key {
-		if part.Kind == KeyHeader {
-			return true
+		for _, kind := range kinds {
+			if part.Kind == kind {
+				return true
+			}
 		}
 	}
 	return false

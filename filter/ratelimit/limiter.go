@@ -120,8 +120,8 @@ func New(cfg *Config, store Store, now func() time.Time) *Limiter {
 	l := &Limiter{cfg: cfg, store: store, now: now, texts: make([]ruleTexts, len(cfg.Rules))}
 	l.into, _ = store.(BufferStore)
 	for i := range cfg.Rules {
-		l.needsIP = l.needsIP || cfg.Rules[i].usesClientIP()
-		l.usesHeaderKeys = l.usesHeaderKeys || cfg.Rules[i].usesHeaderKey()
+		l.needsIP = l.needsIP || cfg.Rules[i].hasPart(KeyClientIP, KeyCaller)
+		l.usesHeaderKeys = l.usesHeaderKeys || cfg.Rules[i].hasPart(KeyHeader)
 		l.texts[i] = newRuleTexts(&cfg.Rules[i])
 	}
 	return l
@@ -133,8 +133,8 @@ func (l *Limiter) Active() bool { return len(l.cfg.Rules) > 0 }
 // NeedsClientIP reports whether some rule can need Request.SourceAddress.
 func (l *Limiter) NeedsClientIP() bool { return l.needsIP }
 
-// UsesHeaderKeys reports whether some rule's key has a header part, which
-// reads the value of Request.Headers.
+// UsesHeaderKeys reports whether some rule's key has a header part, so
+// that Check reads Request.Headers.
 func (l *Limiter) UsesHeaderKeys() bool { return l.usesHeaderKeys }
 
 // Prepare creates every slot that does not exist yet, so that a slot is

@@ -20,10 +20,10 @@
 //	go run ./testing/perfdiff -exchanges 600000 -hz 2000 -focus 'ratelimit|limiterStore' \
 //	  /tmp/HostRateLimit3Rules.data /tmp/HostAPIKey.data
 //
-// A sample stands for 1/hz seconds of one thread, so the times are CPU time
-// of every thread divided by the exchanges: module compilation at the
-// start of each benchmark is included in both profiles, and cancels out in
-// the difference only when both benchmarks load the same module.
+// A sample is 1/hz seconds of one thread's CPU time, and the times are the
+// CPU time of every thread divided by the exchanges. So module compilation
+// at the start of each benchmark counts in both profiles. It cancels out
+// in the difference only when both benchmarks load the same module.
 package main
 
 import (
@@ -72,8 +72,8 @@ func main() {
 	writeDiff(os.Stdout, profiles[0], profiles[1], nsPerSample, *top)
 }
 
-// profile holds the sample counts of one perf report, by category and by
-// category and function.
+// profile is the sample counts of one perf report, per category and per
+// function within a category.
 type profile struct {
 	categories map[string]int
 	functions  map[[2]string]int
